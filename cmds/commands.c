@@ -1,0 +1,16 @@
+#include "config.h"
+#include "cmds.h"
+
+/* Order is the order of 'virt-state help'. */
+const vs_cmd *const vs_commands[] = {
+    &cmd_list,
+    &cmd_save,
+    &cmd_restore,
+    &cmd_recover,
+    &cmd_shell,
+    &cmd_help,
+    &cmd_version,
+    &cmd_complete,
+    &cmd_self_test,
+    NULL,
+};

@@ -1,0 +1,141 @@
+#include "config.h"
+#include "conn.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void silent_error_handler(void *opaque, virErrorPtr err)
+{
+    (void)opaque;
+    (void)err;
+}
+
+static void *event_loop(void *opaque)
+{
+    (void)opaque;
+    for (;;)
+        if (virEventRunDefaultImpl() < 0)
+            vs_debug("event loop: %s", conn_last_error());
+    return NULL;
+}
+
+int conn_init(void)
+{
+    static bool done;
+    pthread_t thread;
+    pthread_attr_t attr;
+
+    if (done)
+        return 0;
+    done = true;
+    virSetErrorFunc(NULL, silent_error_handler);
+    if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0)
+        return vs_error("cannot initialise libvirt: %s", conn_last_error());
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&thread, &attr, event_loop, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return vs_error("cannot start the event loop thread");
+    return 0;
+}
+
+const char *conn_last_error(void)
+{
+    const char *msg = virGetLastErrorMessage();
+    return msg ? msg : "unknown error";
+}
+
+int conn_last_error_code(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e ? e->code : VIR_ERR_OK;
+}
+
+int conn_error(const char *what)
+{
+    return vs_error("%s: %s", what, conn_last_error());
+}
+
+int conn_ensure(vs_ctx *ctx)
+{
+    if (ctx->conn)
+        return 0;
+    if (conn_init() < 0)
+        return -1;
+    unsigned flags = ctx->readonly ? VIR_CONNECT_RO : 0;
+    ctx->conn = virConnectOpenAuth(ctx->uri, virConnectAuthPtrDefault, flags);
+    if (!ctx->conn)
+        return vs_error("cannot connect to '%s': %s", ctx->uri ? ctx->uri : "the default hypervisor",
+                        conn_last_error());
+    /* Keepalive needs the event loop; drivers without it (test://) say so. */
+    if (virConnectSetKeepAlive(ctx->conn, 5, 6) < 0)
+        vs_debug("keepalive not available: %s", conn_last_error());
+    vs_debug("connected to %s", ctx->uri ? ctx->uri : "the default hypervisor");
+    return 0;
+}
+
+void conn_close(vs_ctx *ctx)
+{
+    if (ctx->conn) {
+        virConnectClose(ctx->conn);
+        ctx->conn = NULL;
+    }
+}
+
+virDomainPtr conn_lookup_domain(vs_ctx *ctx, const char *name)
+{
+    virDomainPtr dom = NULL;
+    unsigned long id;
+
+    if (!name || !*name) {
+        vs_error("empty domain name");
+        return NULL;
+    }
+    if (vs_parse_ulong(name, 0x7fffffff, &id) == 0)
+        dom = virDomainLookupByID(ctx->conn, (int)id);
+    if (!dom && strlen(name) == VIR_UUID_STRING_BUFLEN - 1)
+        dom = virDomainLookupByUUIDString(ctx->conn, name);
+    if (!dom)
+        dom = virDomainLookupByName(ctx->conn, name);
+    if (!dom) {
+        if (conn_last_error_code() == VIR_ERR_NO_DOMAIN)
+            vs_error("domain '%s' not found", name);
+        else
+            vs_error("cannot look up domain '%s': %s", name, conn_last_error());
+    }
+    return dom;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **conn_domain_names(vs_ctx *ctx)
+{
+    virDomainPtr *doms = NULL;
+    char **names = NULL;
+    size_t n = 0;
+
+    if (!ctx->conn) {
+        if (conn_init() < 0)
+            return NULL;
+        ctx->conn = virConnectOpenAuth(ctx->uri, virConnectAuthPtrDefault, VIR_CONNECT_RO);
+        if (!ctx->conn)
+            return NULL;
+    }
+    int count = virConnectListAllDomains(ctx->conn, &doms, 0);
+    for (int i = 0; i < count; i++) {
+        vs_strv_push(&names, &n, vs_xstrdup(virDomainGetName(doms[i])));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    if (names)
+        qsort(names, n, sizeof(*names), cmp_str);
+    return names;
+}

@@ -1,0 +1,143 @@
+#include "config.h"
+#include "job.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conn.h"
+#include "output.h"
+#include "util.h"
+
+static volatile sig_atomic_t interrupted;
+static struct sigaction saved_int, saved_term, saved_hup;
+static bool installed;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+void job_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &saved_int);
+    sigaction(SIGTERM, &sa, &saved_term);
+    sigaction(SIGHUP, &sa, &saved_hup);
+    installed = true;
+}
+
+void job_signals_restore(void)
+{
+    if (!installed)
+        return;
+    sigaction(SIGINT, &saved_int, NULL);
+    sigaction(SIGTERM, &saved_term, NULL);
+    sigaction(SIGHUP, &saved_hup, NULL);
+    installed = false;
+}
+
+bool job_interrupted(void)
+{
+    return interrupted != 0;
+}
+
+struct vs_job_watch {
+    pthread_t thread;
+    virDomainPtr dom;
+    char *label;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+    bool aborted;
+};
+
+static void show_progress(vs_job_watch *w)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = 0;
+    unsigned long long processed = 0, total = 0, elapsed = 0;
+
+    if (virDomainGetJobStats(w->dom, &type, &params, &nparams, 0) < 0)
+        return;
+    if (type != VIR_DOMAIN_JOB_NONE) {
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &processed);
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &total);
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &elapsed);
+        if (processed || total)
+            progress_update(w->label, processed, total, elapsed ? processed * 1000.0 / elapsed : 0);
+    }
+    virTypedParamsFree(params, nparams);
+}
+
+static void *watch_thread(void *opaque)
+{
+    vs_job_watch *w = opaque;
+    bool show = progress_enabled();
+
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+        if (w->stop)
+            break;
+        pthread_mutex_unlock(&w->lock);
+        if (interrupted && !w->aborted) {
+            w->aborted = true;
+            vs_debug("interrupted: aborting the job");
+            if (virDomainAbortJob(w->dom) < 0)
+                vs_debug("abort: %s", conn_last_error());
+        } else if (show) {
+            show_progress(w);
+        }
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+vs_job_watch *job_watch_start(virDomainPtr dom, const char *label)
+{
+    vs_job_watch *w = vs_xcalloc(1, sizeof(*w));
+    w->dom = dom;
+    w->label = vs_xstrdup(label);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (pthread_create(&w->thread, NULL, watch_thread, w) != 0) {
+        vs_warn("cannot start the progress thread; no progress will be shown");
+        w->thread = 0;
+    }
+    return w;
+}
+
+bool job_watch_stop(vs_job_watch *w)
+{
+    if (!w)
+        return false;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    if (w->thread)
+        pthread_join(w->thread, NULL);
+    progress_end();
+    bool aborted = w->aborted || interrupted;
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    free(w->label);
+    free(w);
+    return aborted;
+}

@@ -1,0 +1,99 @@
+#include "config.h"
+#include "recover.h"
+
+#include <dirent.h>
+#include <string.h>
+
+#include "journal.h"
+#include "save.h"
+#include "util.h"
+
+typedef struct {
+    const char *operation;
+    int (*recover)(vs_ctx *ctx, vs_journal *j);
+} recover_handler;
+
+static const recover_handler handlers[] = {
+    {"save", save_recover},
+};
+
+int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_lock **lock)
+{
+    int rc = store_lock_domain(ctx->store, domain, operation, lock);
+    if (rc < 0)
+        return rc;
+    autofree char *ddir = store_domain_dir(ctx->store, domain);
+    autostrv char **pending = ddir ? journal_list(ddir) : NULL;
+    if (pending) {
+        autojournal vs_journal *j = journal_load(pending[0]);
+        vs_error("domain '%s' has an interrupted %s operation%s%s%s; run 'virt-state recover %s' first", domain,
+                 j ? journal_operation(j) : "unknown", j ? " (" : "", j ? journal_id(j) : "", j ? ")" : "",
+                 domain);
+        store_unlock(*lock);
+        *lock = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int recover_domain(vs_ctx *ctx, const char *domain, int *count)
+{
+    autolock vs_lock *lock = NULL;
+    int rc = store_lock_domain(ctx->store, domain, "recover", &lock);
+    if (rc < 0)
+        return rc;
+    autofree char *ddir = store_domain_dir(ctx->store, domain);
+    autostrv char **pending = ddir ? journal_list(ddir) : NULL;
+    int ret = 0;
+
+    *count = 0;
+    for (char **p = pending; p && *p; p++) {
+        autojournal vs_journal *j = journal_load(*p);
+        if (!j) {
+            ret = -1;
+            continue;
+        }
+        if (!vs_streq(journal_domain(j), domain)) {
+            ret = vs_error("journal '%s' belongs to domain '%s', not '%s'; left alone", *p, journal_domain(j),
+                           domain);
+            continue;
+        }
+        const recover_handler *h = NULL;
+        for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+            if (strcmp(handlers[i].operation, journal_operation(j)) == 0)
+                h = &handlers[i];
+        if (!h) {
+            ret = vs_error("journal '%s': this version cannot recover '%s' operations", *p, journal_operation(j));
+            continue;
+        }
+        vs_debug("recovering %s", journal_id(j));
+        if (h->recover(ctx, j) < 0)
+            ret = -1;
+        else
+            (*count)++;
+    }
+    return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **recover_store_domains(const char *store)
+{
+    DIR *d = opendir(store);
+    char **out = NULL;
+    size_t n = 0;
+    struct dirent *e;
+
+    if (!d)
+        return NULL;
+    while ((e = readdir(d)))
+        if (vs_name_is_safe(e->d_name))
+            vs_strv_push(&out, &n, vs_xstrdup(e->d_name));
+    closedir(d);
+    if (out)
+        qsort(out, n, sizeof(*out), cmp_str);
+    return out;
+}
