@@ -1,0 +1,32 @@
+# virt-state help lists commands and global options
+$ virt-state help
+--- stdout
+Usage: virt-state [GLOBAL OPTIONS] COMMAND [ARGUMENTS] [OPTIONS]
+       virt-state [GLOBAL OPTIONS]            (interactive shell)
+
+Capture and restore the state of QEMU/KVM guests through libvirt.
+
+Commands:
+  list                   list domains and what virt-state holds for each
+  save                   save a domain's memory to a file and stop it
+  restore                start a domain from a memory image
+  recover                finish or roll back interrupted operations
+  shell                  interactive shell with history and completion
+  help                   show the commands, or one command's usage and options
+  version                show the versions of virt-state, libvirt and the hypervisor
+
+Global options:
+  -c, --connect URI          libvirt connection URI (default: LIBVIRT_DEFAULT_URI, then libvirt's own default)
+  -r, --readonly             open a read-only connection
+      --store DIR            the store directory (default: VIRT_STATE_STORE, the config file, /var/lib/virt-state)
+      --config FILE          configuration file (default: /etc/virt-state.conf)
+  -q, --quiet                no progress or chatter on standard error
+      --json                 print results as JSON on standard output
+      --debug                print debugging messages on standard error
+  -V, --version              print the program's version and exit
+  -h, --help                 show help and exit
+
+A command may be abbreviated to a unique prefix.
+Run 'virt-state help COMMAND' or 'virt-state COMMAND --help' for a command's options.
+--- stderr
+--- exit 0
