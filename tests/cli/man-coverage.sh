@@ -140,7 +140,7 @@ help_block() {
 }
 
 read_program() {
-    local overview name first help section
+    local overview name first help line
     overview=$(vs help) || { echo "virt-state help failed" >&2; return 1; }
     while IFS= read -r line; do
         first=$(awk '{ print $1 }' <<<"$line")
@@ -178,8 +178,12 @@ check_man() {
     normalise "$page" >"$norm"
     {
         local out
-        out=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
-        [[ -z $out ]] || sed 's/^/formatting: groff: /' <<<"$out"
+        if command -v groff >/dev/null; then
+            out=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
+            [[ -z $out ]] || sed 's/^/formatting: groff: /' <<<"$out"
+        else
+            echo "formatting: groff: not installed (Debian package groff-base)"
+        fi
         if command -v mandoc >/dev/null; then
             out=$(mandoc -Tlint -Wwarning "$page" 2>&1)
             [[ -z $out ]] || sed 's/^/formatting: mandoc: /' <<<"$out"
@@ -191,7 +195,7 @@ check_man() {
                 echo "sections: no section $s"
         done
 
-        local c spec arg long
+        local c spec arg long tag
         for c in "${COMMANDS[@]}"; do
             if ! awk -F'\t' -v c="$c" '$1 == "SS" && $3 == "COMMANDS" && $5 == c { f = 1 } END { exit !f }' "$norm"; then
                 echo "command $c: no subsection '$c' under COMMANDS"
