@@ -22,12 +22,13 @@ BASH_COMPLETION=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/completion.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-# The shim runs "${words[0]}", as typed: put a virt-state on PATH.
+# The shim runs "${words[0]}", as typed: put a virt-state on PATH. A script
+# rather than a link, so that a VIRT_STATE wrapper (valgrind) still finds
+# what lies beside it.
+[[ $VS == /* ]] || VS=$PWD/$VS
 mkdir -p "$tmp/bin"
-case $VS in
-    /*) ln -s "$VS" "$tmp/bin/virt-state" ;;
-    *) ln -s "$PWD/$VS" "$tmp/bin/virt-state" ;;
-esac
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$VS" >"$tmp/bin/virt-state"
+chmod +x "$tmp/bin/virt-state"
 export PATH="$tmp/bin:$PATH"
 # No ambient connection or configuration: each case says what it needs.
 unset LIBVIRT_DEFAULT_URI VIRT_STATE_STORE
