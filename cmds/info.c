@@ -44,7 +44,7 @@ const vs_cmd cmd_help = {
     .options = NULL,
     .args = help_args,
     .handler = run_help,
-    .flags = VS_CMD_READ_ONLY,
+    .flags = VS_CMD_READ_ONLY | VS_CMD_ANY_CONFIG,
 };
 
 static void version_string(unsigned long v, char *buf, size_t len)

@@ -61,7 +61,7 @@ const vs_cmd cmd_complete = {
     .options = NULL,
     .args = complete_args,
     .handler = run_complete,
-    .flags = VS_CMD_READ_ONLY | VS_CMD_HIDDEN,
+    .flags = VS_CMD_READ_ONLY | VS_CMD_HIDDEN | VS_CMD_ANY_CONFIG,
 };
 
 static int run_self_test(vs_ctx *ctx, const vs_args *args)
@@ -89,5 +89,5 @@ const vs_cmd cmd_self_test = {
     .options = NULL,
     .args = NULL,
     .handler = run_self_test,
-    .flags = VS_CMD_READ_ONLY | VS_CMD_HIDDEN,
+    .flags = VS_CMD_READ_ONLY | VS_CMD_HIDDEN | VS_CMD_ANY_CONFIG,
 };

@@ -67,6 +67,7 @@ static void report(vs_ctx *ctx, const char *domain, const char *action, const ch
     }
 }
 
+/* Returns an exit status. */
 static int save_managed(vs_ctx *ctx, virDomainPtr dom, bool remove, unsigned flags)
 {
     const char *name = virDomainGetName(dom);
@@ -78,23 +79,24 @@ static int save_managed(vs_ctx *ctx, virDomainPtr dom, bool remove, unsigned fla
     if (remove) {
         int has = virDomainHasManagedSaveImage(dom, 0);
         if (has < 0)
-            return conn_error("cannot check for a managed save image");
+            return conn_error("cannot check for a managed save image"), VS_EXIT_FAILURE;
         if (has == 0)
-            return vs_error("domain '%s' has no managed save image", name);
+            return vs_error("domain '%s' has no managed save image", name), VS_EXIT_FAILURE;
         if (virDomainManagedSaveRemove(dom, 0) < 0)
-            return conn_error("cannot remove the managed save image");
+            return conn_error("cannot remove the managed save image"), VS_EXIT_FAILURE;
         vs_info("removed the managed save image of domain '%s'", name);
         report(ctx, name, "managed-save-removed", NULL, 0);
         return 0;
     }
     int state = domain_state(dom);
     if (state < 0)
-        return -1;
+        return VS_EXIT_FAILURE;
     if (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED && state != VIR_DOMAIN_BLOCKED)
         return vs_error("domain '%s' is %s; only a running or paused domain can be saved", name,
-                        domain_state_name(state));
+                        domain_state_name(state)), VS_EXIT_FAILURE;
     if (virDomainManagedSave(dom, flags) < 0)
-        return vs_error("managed save of '%s' failed: %s; the domain keeps running", name, conn_last_error());
+        return vs_error("managed save of '%s' failed: %s; the domain keeps running", name, conn_last_error()),
+               VS_EXIT_FAILURE;
     vs_info("domain '%s' saved to its managed save image; 'virsh start %s' resumes it", name, name);
     report(ctx, name, "managed-saved", NULL, 0);
     return 0;
@@ -153,7 +155,7 @@ static int run_save(vs_ctx *ctx, const vs_args *args)
     if (!dom)
         return VS_EXIT_FAILURE;
     if (managed || remove)
-        return save_managed(ctx, dom, remove, flags) < 0 ? VS_EXIT_FAILURE : 0;
+        return save_managed(ctx, dom, remove, flags);
 
     const char *name = virDomainGetName(dom);
     autolock vs_lock *lock = NULL;

@@ -531,20 +531,25 @@ out:
     return ret;
 }
 
+int cmd_run_words(vs_ctx *ctx, const vs_cmd *cmd, int skip, int argc, char **argv)
+{
+    /* popt wants the command name in argv[0]; the words after it follow. */
+    const char **av = vs_xcalloc((size_t)(argc - skip + 2), sizeof(*av));
+    av[0] = cmd->name;
+    for (int i = skip; i < argc; i++)
+        av[i - skip + 1] = argv[i];
+    int ret = cmd_run_command(ctx, cmd, argc - skip + 1, av);
+    free(av);
+    return ret;
+}
+
 int cmd_run(vs_ctx *ctx, int argc, char **argv)
 {
     int consumed = 0;
     const vs_cmd *cmd = cmd_lookup(argc, argv, &consumed);
     if (!cmd)
         return VS_EXIT_USAGE;
-    /* popt wants the command name in argv[0]; the words after it follow. */
-    const char **av = vs_xcalloc((size_t)(argc - consumed + 2), sizeof(*av));
-    av[0] = cmd->name;
-    for (int i = consumed; i < argc; i++)
-        av[i - consumed + 1] = argv[i];
-    int ret = cmd_run_command(ctx, cmd, argc - consumed + 1, av);
-    free(av);
-    return ret;
+    return cmd_run_words(ctx, cmd, consumed, argc, argv);
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -621,6 +626,12 @@ void cmd_complete_words(vs_ctx *ctx, int nwords, char **words, char ***out, size
     *want_files = 0;
     /* Global options before the command; -c URI is honoured for domain names. */
     while (i < nwords - 1 && words[i][0] == '-') {
+        if (vs_str_has_prefix(words[i], "--connect=")) {
+            free(ctx->uri);
+            ctx->uri = vs_xstrdup(words[i] + strlen("--connect="));
+            i++;
+            continue;
+        }
         const vs_option *g = find_option(vs_global_options, words[i]);
         if (g && g->type != VS_OPT_BOOL) {
             if (i + 1 == nwords - 1) {

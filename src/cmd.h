@@ -49,6 +49,7 @@ enum {
     VS_CMD_READ_ONLY  = 1 << 1,  /* works on a read-only connection */
     VS_CMD_HIDDEN     = 1 << 2,  /* not in help listings (self-test, complete) */
     VS_CMD_NO_SHELL   = 1 << 3,  /* not inside the interactive shell */
+    VS_CMD_ANY_CONFIG = 1 << 4,  /* runs even when the configuration file is broken */
 };
 
 #define VS_MAX_OPTIONS 24
@@ -111,6 +112,8 @@ const char *args_pos(const vs_args *args, int i);
 /* Runs one command line (words after the global options). Returns an exit code. */
 int cmd_run(vs_ctx *ctx, int argc, char **argv);
 int cmd_run_command(vs_ctx *ctx, const vs_cmd *cmd, int argc, const char **argv);
+/* Runs cmd with the words after the 'skip' that named it. */
+int cmd_run_words(vs_ctx *ctx, const vs_cmd *cmd, int skip, int argc, char **argv);
 
 /* Help and synopsis, generated from the table. */
 char *cmd_synopsis(const vs_cmd *cmd);

@@ -42,8 +42,9 @@ typedef struct {
 
 /* Global options come before the command; they are read off the same table
  * the help and the completion use. Returns the index of the first word after
- * them, or -1 after a usage error. */
-static int parse_globals(int argc, char **argv, globals *g)
+ * them, or -1 after a usage error. A multi-call link ('virt-state-save')
+ * stops at the first option that is not global: it belongs to the command. */
+static int parse_globals(int argc, char **argv, globals *g, bool multicall)
 {
     int i = 1;
     for (; i < argc; i++) {
@@ -67,6 +68,8 @@ static int parse_globals(int argc, char **argv, globals *g)
                 break;
             }
         }
+        if (!opt && multicall)
+            break;
         if (!opt)
             return global_usage("unknown global option '%s'", a), -1;
         if (opt->type == VS_OPT_BOOL) {
@@ -105,13 +108,14 @@ static int parse_globals(int argc, char **argv, globals *g)
 
 /* The configuration file: "key = value" lines, '#' comments; keys 'uri'
  * and 'store'. A missing default file is fine; a missing named one is not. */
-static int load_config(const char *path, bool explicit_path, char **uri, char **store)
+static int load_config(const char *path, bool explicit_path, char **uri, char **store, char **err)
 {
     FILE *f = fopen(path, "re");
     if (!f) {
         if (errno == ENOENT && !explicit_path)
             return 0;
-        return vs_error("cannot read configuration file '%s': %s", path, strerror(errno));
+        *err = vs_asprintf("cannot read configuration file '%s': %s", path, strerror(errno));
+        return -1;
     }
     char *line = NULL;
     size_t cap = 0;
@@ -124,7 +128,7 @@ static int load_config(const char *path, bool explicit_path, char **uri, char **
             continue;
         char *eq = strchr(p, '=');
         if (!eq) {
-            ret = vs_error("%s:%d: expected 'key = value'", path, lineno);
+            *err = vs_asprintf("%s:%d: expected 'key = value'", path, lineno), ret = -1;
             break;
         }
         char *kend = eq;
@@ -141,11 +145,11 @@ static int load_config(const char *path, bool explicit_path, char **uri, char **
         }
         char **slot = strcmp(p, "uri") == 0 ? uri : strcmp(p, "store") == 0 ? store : NULL;
         if (!slot) {
-            ret = vs_error("%s:%d: unknown key '%s' (known: uri, store)", path, lineno, p);
+            *err = vs_asprintf("%s:%d: unknown key '%s' (known: uri, store)", path, lineno, p), ret = -1;
             break;
         }
         if (!*v) {
-            ret = vs_error("%s:%d: '%s' needs a value", path, lineno, p);
+            *err = vs_asprintf("%s:%d: '%s' needs a value", path, lineno, p), ret = -1;
             break;
         }
         free(*slot);
@@ -173,9 +177,11 @@ int main(int argc, char **argv)
     vs_ctx ctx = {0};
     autofree char *conf_uri = NULL;
     autofree char *conf_store = NULL;
+    autofree char *config_error = NULL;
     int rc;
 
-    int first = parse_globals(argc, argv, &g);
+    const vs_cmd *multi = cmd_lookup_multicall(argv[0]);
+    int first = parse_globals(argc, argv, &g, multi != NULL);
     if (first < 0) {
         rc = VS_EXIT_USAGE;
         goto out;
@@ -187,7 +193,6 @@ int main(int argc, char **argv)
         rc = finish_stdout(0);
         goto out;
     }
-    const vs_cmd *multi = cmd_lookup_multicall(argv[0]);
     if (g.help) {
         if (multi)
             cmd_print_help(multi, stdout);
@@ -197,16 +202,29 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    ctx.config_path = vs_xstrdup(g.config ? g.config : DEFAULT_CONFIG);
-    if (load_config(ctx.config_path, g.config != NULL, &conf_uri, &conf_store) < 0) {
-        rc = VS_EXIT_FAILURE;
+    /* The command is known before the configuration is read: help and
+     * completion must work even when the configuration file is broken. */
+    const vs_cmd *cmd = multi;
+    int consumed = 0;
+    if (!cmd && first < argc && !(cmd = cmd_lookup(argc - first, argv + first, &consumed))) {
+        rc = VS_EXIT_USAGE;
         goto out;
+    }
+    ctx.config_path = vs_xstrdup(g.config ? g.config : DEFAULT_CONFIG);
+    if (load_config(ctx.config_path, g.config != NULL, &conf_uri, &conf_store, &config_error) < 0) {
+        if (!cmd || !(cmd->flags & VS_CMD_ANY_CONFIG)) {
+            vs_error("%s", config_error);
+            rc = VS_EXIT_FAILURE;
+            goto out;
+        }
+        vs_debug("ignored: %s", config_error);
     }
     /* --connect, then LIBVIRT_DEFAULT_URI (libvirt reads it when given
      * NULL), then the config file, then libvirt's own default. */
+    const char *env_uri = getenv("LIBVIRT_DEFAULT_URI");
     if (g.connect)
         ctx.uri = vs_steal(&g.connect);
-    else if (!getenv("LIBVIRT_DEFAULT_URI") && conf_uri)
+    else if ((!env_uri || !*env_uri) && conf_uri)
         ctx.uri = vs_steal(&conf_uri);
     const char *env_store = getenv("VIRT_STATE_STORE");
     if (g.store)
@@ -222,18 +240,10 @@ int main(int argc, char **argv)
     ctx.json = g.json;
     ctx.debug = g.debug;
 
-    if (multi) {
-        const char **av = vs_xcalloc((size_t)(argc - first + 2), sizeof(*av));
-        av[0] = multi->name;
-        for (int i = first; i < argc; i++)
-            av[i - first + 1] = argv[i];
-        rc = cmd_run_command(&ctx, multi, argc - first + 1, av);
-        free(av);
-    } else if (first >= argc) {
+    if (cmd)
+        rc = cmd_run_words(&ctx, cmd, consumed, argc - first, argv + first);
+    else
         rc = shell_run(&ctx);
-    } else {
-        rc = cmd_run(&ctx, argc - first, argv + first);
-    }
     rc = finish_stdout(rc);
 
 out:
