@@ -25,10 +25,6 @@ mkdir -p /run/lock
 exec 9>/run/lock/virt-state-start-libvirtd.lock
 flock 9
 
-if answers; then
-    exit 0
-fi
-
 # What libvirt-daemon-system's postinst and systemd units would provide.
 mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt /run/libvirt
 if ! getent group libvirt-qemu >/dev/null; then
@@ -41,7 +37,33 @@ if ! getent passwd libvirt-qemu >/dev/null; then
         --home /var/lib/libvirt --disabled-login --disabled-password libvirt-qemu
 fi
 
+# libvirt checks /dev/kvm as the QEMU user. Where the host has /dev/kvm but
+# that user may not open it (no udev here to apply Debian's "kvm" group
+# rule), libvirt 9.0's capability probe (run as root) sees KVM while its
+# cache check does not: every domain define/start then re-probes QEMU
+# (~4 s a time, a minute per define). Give /dev/kvm the group and mode
+# udev and libvirt-daemon-system would give it. Domains stay type 'qemu'.
+if [ -c /dev/kvm ]; then
+    if ! getent group kvm >/dev/null; then
+        say "creating system group kvm"
+        addgroup --quiet --system kvm
+    fi
+    if ! id -nG libvirt-qemu | tr ' ' '\n' | grep -qx kvm; then
+        say "adding libvirt-qemu to group kvm"
+        adduser --quiet libvirt-qemu kvm
+    fi
+    if [ "$(stat -c %G:%a /dev/kvm)" != kvm:660 ]; then
+        say "chgrp kvm /dev/kvm; chmod 0660 /dev/kvm"
+        chgrp kvm /dev/kvm
+        chmod 0660 /dev/kvm
+    fi
+fi
+
 running() { pgrep -x "$1" >/dev/null 2>&1; }
+
+if answers; then
+    exit 0
+fi
 
 if ! running virtlogd; then
     say "starting virtlogd"
