@@ -8,6 +8,8 @@
 # network; tests run without any network). Daemons are started by
 # scripts/start-libvirtd.sh instead of systemd.
 set -eu
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+export PATH
 
 # The one package list. Keep it sorted by purpose.
 PACKAGES="

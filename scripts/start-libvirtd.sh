@@ -6,6 +6,8 @@
 # bring the autostarted "default" network) is not installed, and nothing
 # here touches networks.
 set -eu
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+export PATH
 
 URI=qemu:///system
 TIMEOUT=${VIRT_STATE_LIBVIRTD_TIMEOUT:-30}

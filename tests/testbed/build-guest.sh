@@ -17,6 +17,8 @@
 # Prints the directory of the current build on stdout; chatter on stderr.
 # Usage: build-guest.sh [--force]
 set -euo pipefail
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+export PATH
 
 CACHE=${VIRT_STATE_TESTBED_CACHE:-/var/cache/virt-state-testbed}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -174,7 +176,7 @@ for l in $libs; do
     mkdir -p "$root/$(dirname "$l")"
     cp -L "$l" "$root/$l"
 done
-say "qemu-ga libraries: $(echo $libs)"
+say "qemu-ga libraries: ${libs//$'\n'/ }"
 
 # qemu-ga's guest-shutdown runs /sbin/shutdown; busybox has none.
 cat >"$root/sbin/shutdown" <<'SHUTDOWN'
@@ -219,9 +221,13 @@ rm -rf "${CACHE:?}/$key"
 mv "$out" "$CACHE/$key"
 ln -sfn "$key" "$CACHE/.current.$$"
 mv -T "$CACHE/.current.$$" "$CACHE/current"
-# Older builds: no domain should still use them once their inputs changed.
+# Older builds go after a day: a test still running may have defined a
+# domain on one (a restore restarts QEMU with the kernel path it names).
 for d in "$CACHE"/*; do
-    [[ -d $d && ! -L $d && $(basename "$d") != "$key" && -f $d/stamp ]] && rm -rf "$d"
+    [[ -d $d && ! -L $d && $(basename "$d") != "$key" && -f $d/stamp ]] || continue
+    [[ -n $(find "$d/stamp" -mmin +1440) ]] && rm -rf "$d"
 done
+# Interrupted builds.
+find "$CACHE" -maxdepth 1 -name '.build.*' -mmin +120 -exec rm -rf {} + 2>/dev/null || true
 say "built $CACHE/$key in $((SECONDS - start))s ($(du -sh "$CACHE/$key" | cut -f1))"
 readlink -f "$CACHE/current"

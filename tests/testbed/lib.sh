@@ -14,6 +14,10 @@
 # (domains, their disks, files under $TB_RUN) is removed on exit, pass or
 # fail; set VIRT_STATE_TESTBED_KEEP=1 to keep the run directory.
 
+# Root's tools (libvirtd, debugfs, mkfs.ext4...) even from a user PATH.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+export PATH
+
 TB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TB_TOP=$(cd "$TB_LIB_DIR/../.." && pwd)
 TB_URI=${VIRT_STATE_TESTBED_URI:-qemu:///system}
@@ -125,10 +129,6 @@ tb_require() {
     TB_RUN=$(mktemp -d "$TB_WORK/$TB_TEST.$$.XXXX") && chmod 0755 "$TB_RUN" ||
         _tb_unavailable "cannot create a run directory in $TB_WORK"
     : >"$TB_RUN/domains"
-    trap _tb_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    trap 'exit 129' HUP
 }
 
 # tb_on_exit CMD...: run CMD on exit, before the domains are removed.
@@ -143,6 +143,12 @@ _tb_exit() {
     [[ $_TAP_FAILED == 0 ]] || st=1
     exit "$st"
 }
+# Set when sourced: the final exit status reports failed or missing tests
+# even in a test that never reaches tb_require.
+trap _tb_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # ------------------------------------------------------------ virsh ---
 tb_virsh() { virsh -q -c "$TB_URI" "$@"; }
@@ -181,9 +187,9 @@ tb_define_guest() {
     mkdir -p "$dir" && chmod 0755 "$dir" || return 1
     tb_register_domain "$name"
 
-    local diskxml=""
+    local diskxml="" letters=abcdefghijklmnopqrst
     for ((i = 0; i < disks; i++)); do
-        t=vd$(printf "\\x$(printf %x $((97 + i)))")
+        t=vd${letters:i:1}
         f=$dir/$t.$fmt
         if [[ $fmt == qcow2 ]]; then
             cp --sparse=always "$TB_GUEST_DIR/data.qcow2" "$f"
@@ -231,6 +237,7 @@ tb_define_guest() {
     if [[ $start == 1 ]]; then
         tb_virsh start "$name" >/dev/null || { _tb_say "cannot start $name"; return 1; }
     fi
+    # shellcheck disable=SC2034 # for the caller
     TB_DOMAIN=$name
     echo "$name"
 }
