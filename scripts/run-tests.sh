@@ -27,6 +27,11 @@ scripts/start-libvirtd.sh
 say "building the test guest (cached once per machine)"
 tests/testbed/build-guest.sh
 
+# Builds happen out of tree; an in-tree configuration would stop them.
+if [ -f config.status ]; then
+    say "cleaning the in-tree build (make distclean) for the out-of-tree builds"
+    make -s distclean >/dev/null 2>&1 || true
+fi
 [ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || ./autogen.sh >/dev/null 2>&1
 
 passed=0 failed=0 skipped=0

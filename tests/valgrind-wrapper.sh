@@ -15,4 +15,4 @@ if [ "$name" != virt-state ] && [ "$name" != valgrind-wrapper.sh ]; then
 fi
 valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --track-fds=no \
-    --suppressions="$(dirname "$0")/valgrind.supp" "$target" "$@"
+    --suppressions="$(dirname "$(readlink -f "$0")")/valgrind.supp" "$target" "$@"

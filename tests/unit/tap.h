@@ -18,6 +18,7 @@ static int tap_n, tap_failed;
         printf("\n");                                                        \
         if (!ok_)                                                            \
             printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+        fflush(stdout); /* forked children must not repeat buffered lines */ \
     } while (0)
 
 #define is_str(got, want, ...)                                                         \
