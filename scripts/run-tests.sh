@@ -88,6 +88,17 @@ for stage in $stages; do
         done
         ;;
     distcheck)
+        say "make install into a staging directory"
+        dest=$(mktemp -d /tmp/vs-install-XXXXXX)
+        compdir=$(pkg-config --variable=completionsdir bash-completion)
+        if (cd _build && make -s install DESTDIR="$dest") && [ -x "$dest/usr/local/bin/virt-state" ] \
+            && [ -f "$dest/usr/local/share/man/man1/virt-state.1" ] && [ -f "$dest$compdir/virt-state" ] \
+            && "$dest/usr/local/bin/virt-state" --version >/dev/null; then
+            passed=$((passed + 1)); echo "PASS: make install (binary, man page, completion in $compdir)"
+        else
+            failed=$((failed + 1)); status=1; echo "FAIL: make install"; find "$dest" -type f
+        fi
+        rm -rf "$dest"
         say "make distcheck"
         (cd _build && make -s -j"$jobs" distcheck TESTS="$(make -s print-quick-tests)") && passed=$((passed + 1)) \
             || { failed=$((failed + 1)); status=1; echo "FAIL: make distcheck"; }
