@@ -48,8 +48,13 @@ done
 # metapackage (its Depends names the kernel package, e.g.
 # linux-image-6.1.0-56-amd64, built from the same source version) and of
 # qemu-guest-agent.
-meta=$(apt-cache show --no-all-versions linux-image-amd64 qemu-guest-agent 2>/dev/null) ||
-    die "apt-cache knows no linux-image-amd64/qemu-guest-agent (run apt-get update)"
+if ! meta=$(apt-cache show --no-all-versions linux-image-amd64 qemu-guest-agent 2>/dev/null); then
+    [[ $(id -u) == 0 ]] || die "apt-cache knows no linux-image-amd64/qemu-guest-agent (run apt-get update)"
+    say "apt-cache knows no linux-image-amd64/qemu-guest-agent: apt-get update"
+    apt-get update -q >&2 || die "apt-get update failed"
+    meta=$(apt-cache show --no-all-versions linux-image-amd64 qemu-guest-agent 2>/dev/null) ||
+        die "apt-cache knows no linux-image-amd64/qemu-guest-agent even after apt-get update"
+fi
 field() { # package field
     awk -v p="$1" -v f="$2:" '$1 == "Package:" { cur = $2 }
         cur == p && $1 == f { sub("^" f " *", ""); print; exit }' <<<"$meta"
