@@ -8,6 +8,7 @@
 #include "cmds.h"
 #include "conn.h"
 #include "domain.h"
+#include "job.h"
 #include "output.h"
 #include "recover.h"
 #include "save.h"
@@ -46,7 +47,7 @@ static int usage(const char *msg)
 }
 
 static void report(vs_ctx *ctx, const char *domain, const char *action, const char *file,
-                   unsigned long long size)
+                   unsigned long long size, const vs_job_result *job)
 {
     if (ctx->json) {
         vs_json j;
@@ -61,6 +62,12 @@ static void report(vs_ctx *ctx, const char *domain, const char *action, const ch
         if (file) {
             json_key(&j, "size");
             json_int(&j, (long long)size);
+        }
+        if (job && job->valid) {
+            json_key(&j, "data_processed");
+            json_int(&j, (long long)job->processed);
+            json_key(&j, "job_ms");
+            json_int(&j, (long long)job->elapsed_ms);
         }
         json_end_object(&j);
         json_finish(&j);
@@ -85,7 +92,7 @@ static int save_managed(vs_ctx *ctx, virDomainPtr dom, bool remove, unsigned fla
         if (virDomainManagedSaveRemove(dom, 0) < 0)
             return conn_error("cannot remove the managed save image"), VS_EXIT_FAILURE;
         vs_info("removed the managed save image of domain '%s'", name);
-        report(ctx, name, "managed-save-removed", NULL, 0);
+        report(ctx, name, "managed-save-removed", NULL, 0, NULL);
         return 0;
     }
     int state = domain_state(dom);
@@ -97,8 +104,11 @@ static int save_managed(vs_ctx *ctx, virDomainPtr dom, bool remove, unsigned fla
     if (virDomainManagedSave(dom, flags) < 0)
         return vs_error("managed save of '%s' failed: %s; the domain keeps running", name, conn_last_error()),
                VS_EXIT_FAILURE;
+    vs_job_result job;
+    job_completed_stats(dom, &job);
+    job_print_summary("save", &job);
     vs_info("domain '%s' saved to its managed save image; 'virsh start %s' resumes it", name, name);
-    report(ctx, name, "managed-saved", NULL, 0);
+    report(ctx, name, "managed-saved", NULL, 0, &job);
     return 0;
 }
 
@@ -171,12 +181,13 @@ static int run_save(vs_ctx *ctx, const vs_args *args)
 
     vs_save_request req = {.file = path, .xml = xml, .flags = flags, .force = args_flag(args, "force")};
     unsigned long long size = 0;
-    if (save_domain(ctx, dom, &req, &size) < 0)
+    vs_job_result job;
+    if (save_domain(ctx, dom, &req, &size, &job) < 0)
         return VS_EXIT_FAILURE;
     char sz[32];
     vs_format_bytes(size, sz, sizeof(sz));
     vs_info("domain '%s' saved to '%s' (%s)", name, path, sz);
-    report(ctx, name, "saved", path, size);
+    report(ctx, name, "saved", path, size, &job);
     return 0;
 }
 

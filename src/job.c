@@ -133,11 +133,43 @@ bool job_watch_stop(vs_job_watch *w)
     pthread_mutex_unlock(&w->lock);
     if (w->thread)
         pthread_join(w->thread, NULL);
-    progress_end();
     bool aborted = w->aborted || interrupted;
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);
     free(w->label);
     free(w);
     return aborted;
+}
+
+void job_completed_stats(virDomainPtr dom, vs_job_result *r)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, type = 0;
+
+    memset(r, 0, sizeof(*r));
+    if (virDomainGetJobStats(dom, &type, &params, &nparams, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+        vs_debug("no statistics of the completed job: %s", conn_last_error());
+        return;
+    }
+    if (type == VIR_DOMAIN_JOB_COMPLETED) {
+        r->valid = true;
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &r->processed);
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &r->total);
+        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &r->elapsed_ms);
+    }
+    virTypedParamsFree(params, nparams);
+}
+
+void job_print_summary(const char *label, const vs_job_result *r)
+{
+    char done[32], rate[32], line[160];
+
+    if (!r->valid) {
+        progress_end(NULL);
+        return;
+    }
+    vs_format_bytes(r->processed, done, sizeof(done));
+    vs_format_bytes(r->elapsed_ms ? r->processed * 1000 / r->elapsed_ms : r->processed, rate, sizeof(rate));
+    snprintf(line, sizeof(line), "%s: 100%% (%s in %llu ms, %s/s)", label, done, r->elapsed_ms, rate);
+    progress_end(line);
 }

@@ -9,10 +9,25 @@ typedef struct vs_job_watch vs_job_watch;
 
 /* Starts watching dom's job; the caller then runs the blocking libvirt call. */
 vs_job_watch *job_watch_start(virDomainPtr dom, const char *label);
-/* Stops the watcher; true when a signal asked for the job to be aborted. */
+/* Stops the watcher; true when a signal asked for the job to be aborted.
+ * The progress line stays open for job_print_summary() or progress_end(). */
 bool job_watch_stop(vs_job_watch *w);
 
 /* Signals that interrupt a job set this flag instead of killing the process. */
 void job_signals_install(void);
 void job_signals_restore(void);
 bool job_interrupted(void);
+
+/* What a finished job did, from libvirt's completed-job statistics. */
+typedef struct vs_job_result {
+    bool valid;
+    unsigned long long processed;  /* bytes */
+    unsigned long long total;      /* bytes */
+    unsigned long long elapsed_ms;
+} vs_job_result;
+
+/* Reads (and consumes) the statistics of the job that just completed. */
+void job_completed_stats(virDomainPtr dom, vs_job_result *r);
+/* Ends the progress line on a terminal with "save: 100% (96.0 MiB in 68 ms,
+ * 1.4 GiB/s)" when the statistics are there. */
+void job_print_summary(const char *label, const vs_job_result *r);

@@ -188,10 +188,11 @@ void progress_update(const char *label, unsigned long long done, unsigned long l
     progress_shown = true;
 }
 
-void progress_end(void)
+void progress_end(const char *final_line)
 {
-    if (progress_shown) {
+    if (final_line && progress_enabled())
+        fprintf(stderr, "\r%s\033[K\n", final_line);
+    else if (progress_shown)
         fputc('\n', stderr);
-        progress_shown = false;
-    }
+    progress_shown = false;
 }

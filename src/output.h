@@ -38,4 +38,6 @@ void json_escape(FILE *out, const char *s);
 bool progress_enabled(void);
 void progress_update(const char *label, unsigned long long done, unsigned long long total,
                      double bytes_per_second);
-void progress_end(void);
+/* Ends the progress line: replaced by final_line when given (terminal
+ * only), else just closed with a newline if one was shown. */
+void progress_end(const char *final_line);

@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "domain.h"
 #include "job.h"
+#include "output.h"
 #include "store.h"
 #include "util.h"
 
@@ -22,7 +23,8 @@ static char *temp_twin(const char *file, const char *op_id)
     return vs_asprintf("%s/.%s.%s.part", dirname(a), basename(b), op_id);
 }
 
-int save_domain(vs_ctx *ctx, virDomainPtr dom, const vs_save_request *req, unsigned long long *size)
+int save_domain(vs_ctx *ctx, virDomainPtr dom, const vs_save_request *req, unsigned long long *size,
+                vs_job_result *job)
 {
     const char *name = virDomainGetName(dom);
     autofree char *uuid = domain_uuid_string(dom);
@@ -59,6 +61,7 @@ int save_domain(vs_ctx *ctx, virDomainPtr dom, const vs_save_request *req, unsig
     bool aborted = job_watch_stop(w);
     job_signals_restore();
     if (rc < 0) {
+        progress_end(NULL);
         if (aborted)
             vs_error("save interrupted; '%s' keeps running and '%s' was not touched", name, req->file);
         else
@@ -68,6 +71,8 @@ int save_domain(vs_ctx *ctx, virDomainPtr dom, const vs_save_request *req, unsig
     }
     if (journal_step_done(j, "save") < 0)
         return -1; /* the image exists only as the temporary: leave it to recover */
+    job_completed_stats(dom, job);
+    job_print_summary("save", job);
 
     if (journal_step(j, "sync") < 0 || store_fsync_path(temp) < 0 || journal_step_done(j, "sync") < 0)
         goto keep;

@@ -7,6 +7,7 @@
 #include <libvirt/libvirt.h>
 
 #include "ctx.h"
+#include "job.h"
 #include "journal.h"
 
 typedef struct vs_save_request {
@@ -16,8 +17,10 @@ typedef struct vs_save_request {
     bool force;        /* replace an existing file */
 } vs_save_request;
 
-/* The caller holds the domain's lock. On success *size is the image's size. */
-int save_domain(vs_ctx *ctx, virDomainPtr dom, const vs_save_request *req, unsigned long long *size);
+/* The caller holds the domain's lock. On success *size is the image's size
+ * and *job what libvirt reports of the finished save job. */
+int save_domain(vs_ctx *ctx, virDomainPtr dom, const vs_save_request *req, unsigned long long *size,
+                vs_job_result *job);
 
 /* Finishes or rolls back an interrupted save; reports what it did. */
 int save_recover(vs_ctx *ctx, vs_journal *j);

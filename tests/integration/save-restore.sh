@@ -6,7 +6,7 @@ set -u
 : "${VIRT_STATE:=$TB_TOP/virt-state}"
 
 tb_require
-tap_plan 43
+tap_plan 49
 
 store=$TB_RUN/store
 vs() { "$VIRT_STATE" --store "$store" -c "$TB_URI" "$@"; }
@@ -36,6 +36,21 @@ n2=$(tb_counter "$dom" --ram)
 [[ $n2 -ge $n1 && $n2 -le $((n1 + 20)) ]]
 tap_ok $? "the counter continues from where it was (before save $n1, after restore $n2)"
 tap_run "the counter keeps increasing after the restore" tb_wait_counter "$dom" $((n2 + 2)) 30
+
+# --- progress on a terminal, figures in --json --------------------------------
+script -qfec "$VIRT_STATE --store $store -c $TB_URI save $dom $TB_RUN/tty.img" /dev/null >"$TB_RUN/tty.out" 2>&1
+tr '\r' '\n' <"$TB_RUN/tty.out" | grep -Eq '^save: +100% \([0-9.]+ [KMG]iB in [0-9]+ ms, [0-9.]+ [KMG]iB/s\)'
+tap_ok $? "on a terminal, save ends its progress with percent, size, time and rate"
+diag "$(tr '\r' '\n' <"$TB_RUN/tty.out" | cat -v)"
+tap_run "restore after the terminal save" vs -q restore "$TB_RUN/tty.img"
+tap_run "the agent answers" tb_wait_agent "$dom" 30
+vs -q save "$dom" "$TB_RUN/json.img" --json >"$TB_RUN/save.json"
+jq -e '.action == "saved" and .size > 1000000 and .data_processed > 1000000 and .job_ms >= 0' "$TB_RUN/save.json" >/dev/null
+tap_ok $? "save --json reports the image size and what the job processed"
+diag "$(cat "$TB_RUN/save.json")"
+tap_run "restore after the JSON save" vs -q restore "$TB_RUN/json.img"
+tap_run "the agent answers" tb_wait_agent "$dom" 30
+rm -f "$TB_RUN/tty.img" "$TB_RUN/json.img"
 
 # --- refusing to overwrite, --force, --paused --------------------------------
 echo precious >"$TB_RUN/keep.img"
