@@ -21,7 +21,7 @@ qemu-system-x86 qemu-utils qemu-block-extra
 busybox-static cpio kmod e2fsprogs xz-utils zstd gzip
 adduser util-linux coreutils jq
 libglib2.0-0 libnuma1 libudev1 liburing2
-valgrind libxml2-utils openssl
+valgrind libxml2-utils openssl groff-base bsdutils
 "
 
 say() { echo "install-deps: $*" >&2; }
