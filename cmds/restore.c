@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "output.h"
 #include "recover.h"
+#include "save.h"
 #include "store.h"
 #include "util.h"
 
@@ -34,14 +35,7 @@ static int run_restore(vs_ctx *ctx, const vs_args *args)
     const char *file = args_pos(args, 0);
     const char *xml_file = args_str(args, "xml");
     autofree char *xml = NULL;
-    unsigned flags = 0;
-
-    if (args_flag(args, "running"))
-        flags |= VIR_DOMAIN_SAVE_RUNNING;
-    if (args_flag(args, "paused"))
-        flags |= VIR_DOMAIN_SAVE_PAUSED;
-    if (args_flag(args, "bypass-cache"))
-        flags |= VIR_DOMAIN_SAVE_BYPASS_CACHE;
+    unsigned flags = save_flags_from_args(args);
 
     autofree char *path = store_resolve_new_path(file);
     if (!path)

@@ -118,14 +118,7 @@ static int run_save(vs_ctx *ctx, const vs_args *args)
     const char *file = args_pos(args, 1);
     const char *xml_file = args_str(args, "xml");
     bool managed = args_flag(args, "managed"), remove = args_flag(args, "remove-managed");
-    unsigned flags = 0;
-
-    if (args_flag(args, "running"))
-        flags |= VIR_DOMAIN_SAVE_RUNNING;
-    if (args_flag(args, "paused"))
-        flags |= VIR_DOMAIN_SAVE_PAUSED;
-    if (args_flag(args, "bypass-cache"))
-        flags |= VIR_DOMAIN_SAVE_BYPASS_CACHE;
+    unsigned flags = save_flags_from_args(args);
 
     /* Everything given on the command line is checked before libvirt is asked. */
     if (managed || remove) {

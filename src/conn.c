@@ -111,11 +111,6 @@ virDomainPtr conn_lookup_domain(vs_ctx *ctx, const char *name)
     return dom;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **conn_domain_names(vs_ctx *ctx)
 {
     virDomainPtr *doms = NULL;
@@ -135,7 +130,6 @@ char **conn_domain_names(vs_ctx *ctx)
         virDomainFree(doms[i]);
     }
     free(doms);
-    if (names)
-        qsort(names, n, sizeof(*names), cmp_str);
+    vs_strv_sort(names);
     return names;
 }

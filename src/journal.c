@@ -286,11 +286,6 @@ bad:
     return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **journal_list(const char *domain_dir)
 {
     autofree char *dir = vs_asprintf("%s/journal", domain_dir);
@@ -308,8 +303,7 @@ char **journal_list(const char *domain_dir)
         vs_strv_push(&out, &n, vs_asprintf("%s/%s", dir, e->d_name));
     }
     closedir(d);
-    if (out)
-        qsort(out, n, sizeof(*out), cmp_str);
+    vs_strv_sort(out);
     return out;
 }
 

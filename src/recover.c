@@ -75,11 +75,6 @@ int recover_domain(vs_ctx *ctx, const char *domain, int *count)
     return ret;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **recover_store_domains(const char *store)
 {
     DIR *d = opendir(store);
@@ -93,7 +88,6 @@ char **recover_store_domains(const char *store)
         if (vs_name_is_safe(e->d_name))
             vs_strv_push(&out, &n, vs_xstrdup(e->d_name));
     closedir(d);
-    if (out)
-        qsort(out, n, sizeof(*out), cmp_str);
+    vs_strv_sort(out);
     return out;
 }

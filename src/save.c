@@ -16,6 +16,18 @@
 #include "store.h"
 #include "util.h"
 
+unsigned save_flags_from_args(const vs_args *args)
+{
+    unsigned flags = 0;
+    if (args_flag(args, "running"))
+        flags |= VIR_DOMAIN_SAVE_RUNNING;
+    if (args_flag(args, "paused"))
+        flags |= VIR_DOMAIN_SAVE_PAUSED;
+    if (args_flag(args, "bypass-cache"))
+        flags |= VIR_DOMAIN_SAVE_BYPASS_CACHE;
+    return flags;
+}
+
 static char *temp_twin(const char *file, const char *op_id)
 {
     autofree char *a = vs_xstrdup(file);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <libvirt/libvirt.h>
 
+#include "cmd.h"
 #include "ctx.h"
 #include "job.h"
 #include "journal.h"
@@ -16,6 +17,10 @@ typedef struct vs_save_request {
     unsigned flags;    /* VIR_DOMAIN_SAVE_* */
     bool force;        /* replace an existing file */
 } vs_save_request;
+
+/* VIR_DOMAIN_SAVE_* flags from the --running, --paused and --bypass-cache
+ * options that save and restore share. */
+unsigned save_flags_from_args(const vs_args *args);
 
 /* The caller holds the domain's lock. On success *size is the image's size
  * and *job what libvirt reports of the finished save job. */

@@ -90,6 +90,17 @@ void vs_strv_push(char ***v, size_t *n, char *s)
     (*v)[*n] = NULL;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void vs_strv_sort(char **v)
+{
+    if (v)
+        qsort(v, vs_strv_len(v), sizeof(*v), cmp_strp);
+}
+
 bool vs_str_has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -39,6 +39,7 @@ char *vs_asprintf(const char *fmt, ...) VS_ATTR_PRINTF(1, 2);
 char *vs_vasprintf(const char *fmt, va_list ap) VS_ATTR_PRINTF(1, 0);
 
 size_t vs_strv_len(char *const *v);
+void vs_strv_sort(char **v);
 void vs_strv_push(char ***v, size_t *n, char *s); /* takes s */
 bool vs_str_has_prefix(const char *s, const char *prefix);
 bool vs_streq(const char *a, const char *b);
