@@ -6,7 +6,7 @@ set -u
 : "${VIRT_STATE:=$TB_TOP/virt-state}"
 
 tb_require
-tap_plan 49
+tap_plan 61
 
 store=$TB_RUN/store
 vs() { "$VIRT_STATE" --store "$store" -c "$TB_URI" "$@"; }
@@ -107,6 +107,42 @@ tap_is "$(tb_boot_id "$dom")" "$boot1" "same boot: the recovered image held the 
 c_after=$(tb_counter "$dom" --ram)
 [[ $c_after -ge $c_before ]]
 tap_ok $? "the counter continues ($c_before before, $c_after after)"
+
+# --- a signal during the save cancels libvirt's job ----------------------------
+# The guest's own QEMU is stopped (SIGSTOP) so the save stays in flight
+# until the signal has reached virt-state; then QEMU continues and libvirt
+# cancels the job.
+interrupt_save() { # interrupt_save SIGNAL
+    local qpid vpid rc i
+    qpid=$(cat "/run/libvirt/qemu/$dom.pid")
+    diag "QEMU of $dom: $(ps -o pid=,stat=,comm= -p "$qpid")"
+    echo precious >"$TB_RUN/sig.img"
+    kill -STOP "$qpid"
+    # Not through vs(): $! must be virt-state itself, not a subshell.
+    "$VIRT_STATE" --debug --store "$store" -c "$TB_URI" save "$dom" "$TB_RUN/sig.img" --force 2>"$TB_RUN/sig.err" &
+    vpid=$!
+    for i in $(seq 100); do
+        grep -qs 'name="save" state="begun"' "$store/$dom"/journal/*.xml && break
+        sleep 0.1
+    done
+    sleep 1
+    kill "-$1" "$vpid"
+    sleep 1
+    kill -CONT "$qpid"
+    wait "$vpid"
+    rc=$?
+    diag "$(cat "$TB_RUN/sig.err")"
+    tap_is "$rc" 1 "SIG$1 during the save: it fails"
+    grep -q 'save interrupted' "$TB_RUN/sig.err"
+    tap_ok $? "SIG$1: it says the save was interrupted"
+    tap_is "$(tb_state "$dom")" running "SIG$1: the guest keeps running"
+    grep -qx precious "$TB_RUN/sig.img"
+    tap_ok $? "SIG$1: the existing file is untouched"
+    tap_ok "$(no_leftovers "$TB_RUN"; echo $?)" "SIG$1: no temporary file or journal left"
+    tap_run "SIG$1: the agent answers" tb_wait_agent "$dom" 30
+}
+interrupt_save INT
+interrupt_save TERM
 
 # --- managed save -------------------------------------------------------------
 tap_run "managed save" vs -q save --managed "$dom"
