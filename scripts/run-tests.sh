@@ -56,6 +56,15 @@ run_check() { # run_check DIR CONFIGURE-ARGS [MAKE-ARGS...]
 for stage in $stages; do
     case $stage in
     build)
+        say "configure names the Debian package of a missing dependency"
+        rm -rf _build-nodeps && mkdir _build-nodeps
+        if (cd _build-nodeps && ! PKG_CONFIG_LIBDIR=/nonexistent "$top/configure" -q >out 2>&1) &&
+            grep -q 'install the Debian package libvirt-dev' _build-nodeps/out; then
+            passed=$((passed + 1)); echo "PASS: configure without libvirt's pkg-config file says what to install"
+        else
+            failed=$((failed + 1)); status=1; echo "FAIL: configure without libvirt"; cat _build-nodeps/out
+        fi
+        rm -rf _build-nodeps
         say "build and the whole suite"
         run_check _build ""
         ;;
