@@ -6,10 +6,11 @@ set -u
 : "${VIRT_STATE:=$TB_TOP/virt-state}"
 
 tb_require
-tap_plan 61
+tap_plan 69
 
 store=$TB_RUN/store
 vs() { "$VIRT_STATE" --store "$store" -c "$TB_URI" "$@"; }
+same_text() { cmp -s "$1" <(echo "$2"); } # FILE holds exactly the line TEXT
 no_leftovers() { # no temporary twin and no journal left behind
     ! ls -A "$1" | grep -q '\.part$' && [ -z "$(ls -A "$store/$dom/journal" 2>/dev/null)" ]
 }
@@ -56,7 +57,8 @@ rm -f "$TB_RUN/tty.img" "$TB_RUN/json.img"
 echo precious >"$TB_RUN/keep.img"
 vs -q save "$dom" "$TB_RUN/keep.img" 2>"$TB_RUN/err"
 tap_is "$?" 1 "save onto an existing file without --force fails"
-tap_is "$(cat "$TB_RUN/keep.img")" precious "the existing file is untouched"
+same_text "$TB_RUN/keep.img" precious
+tap_ok $? "the existing file is untouched"
 tap_is "$(tb_state "$dom")" running "the guest keeps running"
 tap_run "save --force --paused replaces the file" vs -q save "$dom" "$TB_RUN/keep.img" --force --paused
 [[ $(stat -c %s "$TB_RUN/keep.img") -gt 1000000 ]]
@@ -108,6 +110,32 @@ c_after=$(tb_counter "$dom" --ram)
 [[ $c_after -ge $c_before ]]
 tap_ok $? "the counter continues ($c_before before, $c_after after)"
 
+# --- killed at every journaled step: recover leaves a consistent state -------
+# Before libvirt has finished, recovery rolls back: the guest keeps running
+# and the older file stays. After it, recovery finishes: the image replaces
+# the older file and restores the guest where it was.
+for point in temp temp:done save save:done sync sync:done rename rename:done; do
+    echo older >"$TB_RUN/step.img"
+    VIRT_STATE_FAULT_AT=save:$point vs -q save "$dom" "$TB_RUN/step.img" --force 2>/dev/null
+    rc=$?
+    vs -q recover "$dom"
+    rc2=$?
+    diag "save:$point: save exit $rc, recover exit $rc2, guest $(tb_state "$dom"), $(ls -A "$TB_RUN" | tr '\n' ' ')"
+    case $point in
+    temp | temp:done | save)
+        [[ $rc == 137 && $rc2 == 0 && $(tb_state "$dom") == running ]] && same_text "$TB_RUN/step.img" older &&
+            no_leftovers "$TB_RUN"
+        tap_ok $? "killed at save:$point, recover rolls back: guest running, older file kept, nothing left"
+        ;;
+    *)
+        [[ $rc == 137 && $rc2 == 0 && $(tb_state "$dom") == "shut off" ]] && ! same_text "$TB_RUN/step.img" older &&
+            no_leftovers "$TB_RUN" && vs -q restore "$TB_RUN/step.img" && tb_wait_agent "$dom" 30 &&
+            [[ $(tb_boot_id "$dom") == "$boot1" ]]
+        tap_ok $? "killed at save:$point, recover finishes: the image replaced the older file and restores the guest"
+        ;;
+    esac
+done
+
 # --- a signal during the save cancels libvirt's job ----------------------------
 # The guest's own QEMU is stopped (SIGSTOP) so the save stays in flight
 # until the signal has reached virt-state; then QEMU continues and libvirt
@@ -136,7 +164,7 @@ interrupt_save() { # interrupt_save SIGNAL
     grep -q 'save interrupted' "$TB_RUN/sig.err"
     tap_ok $? "SIG$1: it says the save was interrupted"
     tap_is "$(tb_state "$dom")" running "SIG$1: the guest keeps running"
-    grep -qx precious "$TB_RUN/sig.img"
+    same_text "$TB_RUN/sig.img" precious
     tap_ok $? "SIG$1: the existing file is untouched"
     tap_ok "$(no_leftovers "$TB_RUN"; echo $?)" "SIG$1: no temporary file or journal left"
     tap_run "SIG$1: the agent answers" tb_wait_agent "$dom" 30
