@@ -37,6 +37,8 @@ static int run_restore(vs_ctx *ctx, const vs_args *args)
     autofree char *xml = NULL;
     unsigned flags = save_flags_from_args(args);
 
+    if (conn_require_local(ctx) < 0)
+        return VS_EXIT_FAILURE;
     autofree char *path = store_resolve_new_path(file);
     if (!path)
         return VS_EXIT_FAILURE;
@@ -50,7 +52,7 @@ static int run_restore(vs_ctx *ctx, const vs_args *args)
     if (xml_file && !(xml = domain_read_xml_file(xml_file)))
         return VS_EXIT_FAILURE;
 
-    if (conn_ensure(ctx) < 0)
+    if (conn_ensure(ctx) < 0 || conn_require_local(ctx) < 0)
         return VS_EXIT_FAILURE;
     /* The image names its domain: lock that one before restoring it. */
     autofree char *image_xml = virDomainSaveImageGetXMLDesc(ctx->conn, path, 0);

@@ -135,6 +135,8 @@ static int run_save(vs_ctx *ctx, const vs_args *args)
 
     autofree char *path = NULL;
     autofree char *xml = NULL;
+    if (file && conn_require_local(ctx) < 0)
+        return VS_EXIT_FAILURE;
     if (file) {
         path = store_resolve_new_path(file);
         if (!path)
@@ -152,7 +154,7 @@ static int run_save(vs_ctx *ctx, const vs_args *args)
     if (xml_file && !(xml = domain_read_xml_file(xml_file)))
         return VS_EXIT_FAILURE;
 
-    if (conn_ensure(ctx) < 0)
+    if (conn_ensure(ctx) < 0 || (file && conn_require_local(ctx) < 0))
         return VS_EXIT_FAILURE;
     autodomain virDomainPtr dom = conn_lookup_domain(ctx, domain);
     if (!dom)

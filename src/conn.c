@@ -87,6 +87,24 @@ void conn_close(vs_ctx *ctx)
     }
 }
 
+bool conn_uri_is_remote(const char *uri)
+{
+    const char *p = uri ? strstr(uri, "://") : NULL;
+    /* The authority between "://" and the path names a host. */
+    return p && p[3] != '/' && p[3] != '\0';
+}
+
+int conn_require_local(vs_ctx *ctx)
+{
+    autofree char *actual = ctx->conn ? virConnectGetURI(ctx->conn) : NULL;
+    const char *uri = actual ? actual : ctx->uri;
+    if (uri && conn_uri_is_remote(uri))
+        return vs_error("the connection '%s' is to another host, where this command's files would be; "
+                        "run virt-state on that host",
+                        uri);
+    return 0;
+}
+
 virDomainPtr conn_lookup_domain(vs_ctx *ctx, const char *name)
 {
     virDomainPtr dom = NULL;

@@ -4,6 +4,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <stdbool.h>
 
 #include "ctx.h"
 
@@ -20,6 +21,14 @@ const char *conn_last_error(void);
 int conn_last_error_code(void);
 /* Reports "<what>: <libvirt message>" and returns -1. */
 int conn_error(const char *what);
+
+/* True when a URI names another host ("qemu+ssh://host/system"): its
+ * hypervisor's files are not this host's files. */
+bool conn_uri_is_remote(const char *uri);
+/* Refuses (reported, -1) a remote connection for an operation on files of
+ * this host: checks the URI given before connecting and, once connected,
+ * the URI libvirt reports. */
+int conn_require_local(vs_ctx *ctx);
 
 /* Domain by name, UUID or id, as virsh looks it up. Reports a miss. */
 virDomainPtr conn_lookup_domain(vs_ctx *ctx, const char *name);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "conn.h"
 #include "tap.h"
 #include "util.h"
 
@@ -65,11 +66,22 @@ static void test_bytes(void)
     is_str(buf, "1.5 GiB", "bytes: GiB");
 }
 
+static void test_remote_uri(void)
+{
+    ok(!conn_uri_is_remote("qemu:///system"), "uri: qemu:///system is local");
+    ok(!conn_uri_is_remote("test:///default"), "uri: test:///default is local");
+    ok(!conn_uri_is_remote("qemu+unix:///system"), "uri: a unix socket transport is local");
+    ok(conn_uri_is_remote("qemu+ssh://root@host/system"), "uri: ssh to a host is remote");
+    ok(conn_uri_is_remote("qemu+tcp://host:16509/system"), "uri: tcp to a host is remote");
+    ok(!conn_uri_is_remote(NULL), "uri: none (libvirt's default) is checked once connected");
+}
+
 int main(void)
 {
     test_split();
     test_numbers();
     test_names();
     test_bytes();
+    test_remote_uri();
     return done_testing();
 }
