@@ -135,19 +135,25 @@ char **conn_domain_names(vs_ctx *ctx)
     char **names = NULL;
     size_t n = 0;
 
-    if (!ctx->conn) {
+    /* The command's own connection when one is open; otherwise a read-only
+     * one of our own, closed again, so that completion never leaves the
+     * shell on a connection that cannot change anything. */
+    virConnectPtr conn = ctx->conn;
+    if (!conn) {
         if (conn_init() < 0)
             return NULL;
-        ctx->conn = virConnectOpenAuth(ctx->uri, virConnectAuthPtrDefault, VIR_CONNECT_RO);
-        if (!ctx->conn)
+        conn = virConnectOpenAuth(ctx->uri, virConnectAuthPtrDefault, VIR_CONNECT_RO);
+        if (!conn)
             return NULL;
     }
-    int count = virConnectListAllDomains(ctx->conn, &doms, 0);
+    int count = virConnectListAllDomains(conn, &doms, 0);
     for (int i = 0; i < count; i++) {
         vs_strv_push(&names, &n, vs_xstrdup(virDomainGetName(doms[i])));
         virDomainFree(doms[i]);
     }
     free(doms);
+    if (conn != ctx->conn)
+        virConnectClose(conn);
     vs_strv_sort(names);
     return names;
 }

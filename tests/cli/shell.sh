@@ -26,6 +26,12 @@ check "Tab completes an option; the command runs with it" grep -q 'shut off\|run
 out=$(run_tty 'save te\t/nonexistent-dir/x\nexit\n')
 printf '%s\n' "$out" | diag
 check "Tab completes a domain name from libvirt" grep -q "directory '/nonexistent-dir'" <<<"$out"
+# Completing a domain name before any command has connected must not leave
+# the session on a read-only connection: the save that follows works.
+out=$(run_tty "save te\t$TMP/c.img\nlist --all\n")
+printf '%s\n' "$out" | diag
+check "a save after completing its domain name succeeds (no read-only connection left by completion)" \
+    grep -q "saved to '$TMP/c.img'" <<<"$out"
 check "history keeps earlier sessions" test "$(wc -l <"$TMP/history")" -ge 3
 
 # One connection kept across commands: the test driver's state lives in
