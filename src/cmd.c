@@ -618,8 +618,12 @@ static void complete_value(vs_ctx *ctx, vs_completer c, const char *const *choic
     }
 }
 
-void cmd_complete_words(vs_ctx *ctx, int nwords, char **words, char ***out, size_t *nout, int *want_files)
+void cmd_complete_words(vs_ctx *session, int nwords, char **words, char ***out, size_t *nout, int *want_files)
 {
+    /* A -c URI on the line being completed serves this lookup only: the
+     * shell's own session keeps its URI and its connection. */
+    vs_ctx local = *session;
+    vs_ctx *ctx = &local;
     const char *cur = nwords > 0 ? words[nwords - 1] : "";
     int i = 0;
 
@@ -627,8 +631,8 @@ void cmd_complete_words(vs_ctx *ctx, int nwords, char **words, char ***out, size
     /* Global options before the command; -c URI is honoured for domain names. */
     while (i < nwords - 1 && words[i][0] == '-') {
         if (vs_str_has_prefix(words[i], "--connect=")) {
-            free(ctx->uri);
-            ctx->uri = vs_xstrdup(words[i] + strlen("--connect="));
+            ctx->uri = words[i] + strlen("--connect=");
+            ctx->conn = NULL;
             i++;
             continue;
         }
@@ -639,8 +643,8 @@ void cmd_complete_words(vs_ctx *ctx, int nwords, char **words, char ***out, size
                 return;
             }
             if (strcmp(g->name, "connect") == 0) {
-                free(ctx->uri);
-                ctx->uri = vs_xstrdup(words[i + 1]);
+                ctx->uri = words[i + 1];
+                ctx->conn = NULL;
             }
             i += 2;
         } else {

@@ -99,6 +99,19 @@ static char *complete_joined(const char *w0, const char *w1, const char *w2)
     return joined;
 }
 
+static void test_complete_keeps_session(void)
+{
+    vs_ctx ctx = {0};
+    char *words[] = {(char *)"-c", (char *)"test:///default", (char *)"save", (char *)"t"};
+    char **out = NULL;
+    size_t nout = 0;
+    int files = 0;
+    cmd_complete_words(&ctx, 4, words, &out, &nout, &files);
+    ok(nout == 1 && vs_streq(out[0], "test"), "complete: -c URI on the line is used for domain names");
+    ok(ctx.uri == NULL && ctx.conn == NULL, "complete: the session's URI and connection are left alone");
+    vs_strv_free(out);
+}
+
 static void test_complete(void)
 {
     char *s = complete_joined("sa", NULL, NULL);
@@ -130,6 +143,7 @@ int main(void)
     test_parse();
     test_synopsis();
     test_complete();
+    test_complete_keeps_session();
     ok(cmd_self_check(stdout) == 0, "self-check: the table has no problems");
     return done_testing();
 }
