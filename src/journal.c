@@ -1,7 +1,6 @@
 #include "config.h"
 #include "journal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -289,22 +288,15 @@ bad:
 char **journal_list(const char *domain_dir)
 {
     autofree char *dir = vs_asprintf("%s/journal", domain_dir);
-    DIR *d = opendir(dir);
-    char **out = NULL;
-    size_t n = 0;
-    struct dirent *e;
+    char **names = vs_list_dir(dir, ".xml");
 
-    if (!d)
-        return NULL;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (e->d_name[0] == '.' || l < 5 || strcmp(e->d_name + l - 4, ".xml") != 0)
-            continue;
-        vs_strv_push(&out, &n, vs_asprintf("%s/%s", dir, e->d_name));
+    /* Full paths, in the same (sorted) order. */
+    for (char **p = names; p && *p; p++) {
+        char *path = vs_asprintf("%s/%s", dir, *p);
+        free(*p);
+        *p = path;
     }
-    closedir(d);
-    vs_strv_sort(out);
-    return out;
+    return names;
 }
 
 const char *journal_id(const vs_journal *j) { return j->id; }

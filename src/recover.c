@@ -1,7 +1,6 @@
 #include "config.h"
 #include "recover.h"
 
-#include <dirent.h>
 #include <string.h>
 
 #include "journal.h"
@@ -77,17 +76,5 @@ int recover_domain(vs_ctx *ctx, const char *domain, int *count)
 
 char **recover_store_domains(const char *store)
 {
-    DIR *d = opendir(store);
-    char **out = NULL;
-    size_t n = 0;
-    struct dirent *e;
-
-    if (!d)
-        return NULL;
-    while ((e = readdir(d)))
-        if (vs_name_is_safe(e->d_name))
-            vs_strv_push(&out, &n, vs_xstrdup(e->d_name));
-    closedir(d);
-    vs_strv_sort(out);
-    return out;
+    return vs_list_dir(store, NULL);
 }

@@ -1,7 +1,6 @@
 #include "config.h"
 #include "store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -181,25 +180,15 @@ void store_unlock(vs_lock *lock)
     free(lock);
 }
 
-static int count_entries(const char *dir, const char *must_contain, const char *suffix)
+/* Subdirectories of dir that hold the file must_contain. */
+static int count_with(const char *dir, const char *must_contain)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
+    autostrv char **names = vs_list_dir(dir, NULL);
     int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (suffix) {
-            size_t l = strlen(e->d_name), sl = strlen(suffix);
-            n += l > sl && strcmp(e->d_name + l - sl, suffix) == 0;
-            continue;
-        }
-        autofree char *p = vs_asprintf("%s/%s/%s", dir, e->d_name, must_contain);
-        n += access(p, F_OK) == 0;
+    for (char **p = names; p && *p; p++) {
+        autofree char *path = vs_asprintf("%s/%s/%s", dir, *p, must_contain);
+        n += access(path, F_OK) == 0;
     }
-    closedir(d);
     return n;
 }
 
@@ -212,10 +201,11 @@ void store_count(const char *store, const char *domain, vs_store_counts *out)
     autofree char *ds = vs_asprintf("%s/%s/disk-snapshots", store, domain);
     autofree char *bk = vs_asprintf("%s/%s/backups", store, domain);
     autofree char *jn = vs_asprintf("%s/%s/journal", store, domain);
-    out->restore_points = count_entries(rp, "manifest.xml", NULL);
-    out->disk_snapshots = count_entries(ds, "manifest.xml", NULL);
-    out->backups = count_entries(bk, "manifest.xml", NULL);
-    out->pending_journals = count_entries(jn, NULL, ".xml");
+    autostrv char **journals = vs_list_dir(jn, ".xml");
+    out->restore_points = count_with(rp, "manifest.xml");
+    out->disk_snapshots = count_with(ds, "manifest.xml");
+    out->backups = count_with(bk, "manifest.xml");
+    out->pending_journals = (int)vs_strv_len(journals);
 }
 
 char *store_resolve_new_path(const char *path)

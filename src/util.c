@@ -1,6 +1,7 @@
 #include "config.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -180,6 +181,26 @@ void vs_debug(const char *fmt, ...)
     va_start(ap, fmt);
     vmessage("debug: ", fmt, ap);
     va_end(ap);
+}
+
+char **vs_list_dir(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    char **out = NULL;
+    size_t n = 0, sl = suffix ? strlen(suffix) : 0;
+    struct dirent *e;
+
+    if (!d)
+        return NULL;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (!vs_name_is_safe(e->d_name) || (suffix && (l <= sl || strcmp(e->d_name + l - sl, suffix) != 0)))
+            continue;
+        vs_strv_push(&out, &n, vs_xstrdup(e->d_name));
+    }
+    closedir(d);
+    vs_strv_sort(out);
+    return out;
 }
 
 bool vs_name_is_safe(const char *name)

@@ -63,6 +63,11 @@ void vs_debug(const char *fmt, ...) VS_ATTR_PRINTF(1, 2);
  * no leading '.', no control characters, at most 200 bytes. */
 bool vs_name_is_safe(const char *name);
 
+/* The entries of a directory whose names are safe (vs_name_is_safe) and,
+ * when suffix is given, end with it; sorted. NULL when there are none or the
+ * directory cannot be read. */
+char **vs_list_dir(const char *dir, const char *suffix);
+
 /* Human-readable sizes and rates, into a caller buffer. */
 void vs_format_bytes(unsigned long long bytes, char *buf, size_t len);
 
