@@ -20,12 +20,17 @@ command -v libvirtd >/dev/null || die "libvirtd not installed (run scripts/insta
 command -v virtlogd >/dev/null || die "virtlogd not installed (run scripts/install-deps.sh)"
 command -v virsh >/dev/null || die "virsh not installed (run scripts/install-deps.sh)"
 
-answers() { virsh -c "$URI" uri >/dev/null 2>&1; }
+# A bounded probe: a daemon that accepts but never answers must not hang
+# the caller (or CI) for ever.
+answers() { timeout 20 virsh -c "$URI" uri >/dev/null 2>&1; }
 
-# Serialise concurrent callers (tests may run in parallel).
+# Serialise concurrent callers (tests may run in parallel). The lock's file
+# descriptor is closed for the daemons started below (9>&-): a daemon that
+# inherited it would hold the lock for its whole life and every later
+# caller would wait on flock for ever.
 mkdir -p /run/lock
 exec 9>/run/lock/virt-state-start-libvirtd.lock
-flock 9
+flock -w "$((TIMEOUT * 2))" 9 || die "another start-libvirtd.sh holds /run/lock/virt-state-start-libvirtd.lock for $((TIMEOUT * 2))s"
 
 # What libvirt-daemon-system's postinst and systemd units would provide.
 mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt /run/libvirt
@@ -69,11 +74,11 @@ fi
 
 if ! running virtlogd; then
     say "starting virtlogd"
-    virtlogd -d
+    virtlogd -d 9>&-
 fi
 if ! running libvirtd; then
     say "starting libvirtd"
-    libvirtd -d
+    libvirtd -d 9>&-
 else
     say "libvirtd runs but $URI does not answer yet; waiting"
 fi

@@ -8,7 +8,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../testbed/lib.sh"
 
 tb_require
-tap_plan 22
+tap_plan 24
+
+# The daemons must not hold start-libvirtd.sh's lock: when they inherited
+# it, every later call (one per test) waited on it for ever.
+held=""
+for p in $(pgrep -x libvirtd) $(pgrep -x virtlogd); do
+    ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'virt-state-start-libvirtd\.lock' && held+=" $p"
+done
+tap_is "$held" "" "neither libvirtd nor virtlogd holds start-libvirtd.sh's lock"
+timeout 60 "$TB_TOP/scripts/start-libvirtd.sh" 2>/dev/null
+tap_ok $? "scripts/start-libvirtd.sh returns at once when libvirtd already answers"
 
 t0=$SECONDS
 dom=$(tb_define_guest smoke)
