@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "snapshot.h"
 #include "util.h"
 
 const vs_option vs_common_options[] = {
@@ -582,9 +583,19 @@ static const vs_option *find_option(const vs_option *opts, const char *word)
 }
 
 static void complete_value(vs_ctx *ctx, vs_completer c, const char *const *choices, const char *cur,
-                           char ***out, size_t *nout, int *want_files)
+                           const char *domain_word, char ***out, size_t *nout, int *want_files)
 {
     switch (c) {
+    case VS_COMPLETE_DISK_SNAPSHOT: {
+        /* Names in the store under the domain given before (its name as
+         * typed: completion does not ask libvirt to resolve UUIDs). */
+        if (!domain_word || !vs_name_is_safe(domain_word) || !ctx->store)
+            break;
+        autostrv char **names = snapshot_names(ctx->store, domain_word);
+        for (char **p = names; p && *p; p++)
+            push_if_prefix(out, nout, *p, cur);
+        break;
+    }
     case VS_COMPLETE_CHOICES:
         for (const char *const *p = choices; p && *p; p++)
             push_if_prefix(out, nout, *p, cur);
@@ -639,7 +650,7 @@ void cmd_complete_words(vs_ctx *session, int nwords, char **words, char ***out, 
         const vs_option *g = find_option(vs_global_options, words[i]);
         if (g && g->type != VS_OPT_BOOL) {
             if (i + 1 == nwords - 1) {
-                complete_value(ctx, g->completer, g->choices, cur, out, nout, want_files);
+                complete_value(ctx, g->completer, g->choices, cur, NULL, out, nout, want_files);
                 return;
             }
             if (strcmp(g->name, "connect") == 0) {
@@ -655,7 +666,7 @@ void cmd_complete_words(vs_ctx *session, int nwords, char **words, char ***out, 
         if (cur[0] == '-')
             complete_options(vs_global_options, cur, out, nout);
         else
-            complete_value(ctx, VS_COMPLETE_COMMAND, NULL, cur, out, nout, want_files);
+            complete_value(ctx, VS_COMPLETE_COMMAND, NULL, cur, NULL, out, nout, want_files);
         return;
     }
     if (i >= nwords)
@@ -693,6 +704,7 @@ void cmd_complete_words(vs_ctx *session, int nwords, char **words, char ***out, 
 
     /* Words after the command: options, their values, positionals. */
     int npos = 0;
+    const char *first_pos = NULL;
     bool after_dashdash = false;
     for (; i < nwords - 1; i++) {
         if (!after_dashdash && strcmp(words[i], "--") == 0) {
@@ -703,14 +715,15 @@ void cmd_complete_words(vs_ctx *session, int nwords, char **words, char ***out, 
             const vs_option *o = find_option(cmd->options, words[i]);
             if (o && o->type != VS_OPT_BOOL && !strchr(words[i], '=')) {
                 if (i + 1 == nwords - 1) {
-                    complete_value(ctx, o->completer, o->choices, cur, out, nout, want_files);
+                    complete_value(ctx, o->completer, o->choices, cur, first_pos, out, nout, want_files);
                     return;
                 }
                 i++;
             }
             continue;
         }
-        npos++;
+        if (npos++ == 0)
+            first_pos = words[i];
     }
     if (!after_dashdash && cur[0] == '-') {
         complete_options(cmd->options, cur, out, nout);
@@ -725,7 +738,7 @@ void cmd_complete_words(vs_ctx *session, int nwords, char **words, char ***out, 
     const vs_positional *p = npos < np ? &cmd->args[npos] : &cmd->args[np - 1];
     if (npos >= np && !p->variadic)
         return;
-    complete_value(ctx, p->completer, NULL, cur, out, nout, want_files);
+    complete_value(ctx, p->completer, NULL, cur, first_pos, out, nout, want_files);
 }
 
 /* ---- self-test --------------------------------------------------------- */

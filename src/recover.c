@@ -3,8 +3,13 @@
 
 #include <string.h>
 
+#include "conn.h"
 #include "journal.h"
+#include "quiesce.h"
+#include "commit.h"
+#include "revert.h"
 #include "save.h"
+#include "snapshot.h"
 #include "util.h"
 
 typedef struct {
@@ -14,6 +19,9 @@ typedef struct {
 
 static const recover_handler handlers[] = {
     {"save", save_recover},
+    {"disk-snapshot", snapshot_create_recover},
+    {"commit", commit_recover},
+    {"revert", revert_recover},
 };
 
 int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_lock **lock)
@@ -23,6 +31,19 @@ int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_loc
         return rc;
     autofree char *ddir = store_domain_dir(ctx->store, domain);
     autostrv char **pending = ddir ? journal_list(ddir) : NULL;
+    /* A guest left frozen by an interrupted operation is thawed first,
+     * whatever else that operation left: a frozen guest hangs. */
+    for (char **p = pending; p && *p && ctx->conn; p++) {
+        autojournal vs_journal *fj = journal_load(*p);
+        if (!fj || journal_step_state(fj, "freeze") == VS_STEP_NONE ||
+            journal_step_state(fj, "thaw") == VS_STEP_DONE || !journal_uuid(fj))
+            continue;
+        autodomain virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, journal_uuid(fj));
+        int thawed = dom && virDomainIsActive(dom) == 1 ? quiesce_thaw_domain(dom) : 0;
+        if (thawed > 0)
+            vs_warn("domain '%s' was left frozen by the interrupted %s operation %s; thawed %d filesystem%s",
+                    domain, journal_operation(fj), journal_id(fj), thawed, thawed == 1 ? "" : "s");
+    }
     if (pending) {
         autojournal vs_journal *j = journal_load(pending[0]);
         vs_error("domain '%s' has an interrupted %s operation%s%s%s; run 'virt-state recover %s' first", domain,

@@ -1,0 +1,158 @@
+#include "config.h"
+#include "qemuimg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Runs qemu-img with argv (argv[0] is "qemu-img"); its stdout is returned
+ * in *out when out is given, its stderr folded into the error message. */
+static int run(char *const argv[], char **out, bool report)
+{
+    int opipe[2], epipe[2];
+    if (pipe2(opipe, O_CLOEXEC) < 0)
+        return report ? vs_error("cannot run qemu-img: %s", strerror(errno)) : -1;
+    if (pipe2(epipe, O_CLOEXEC) < 0) {
+        close(opipe[0]);
+        close(opipe[1]);
+        return report ? vs_error("cannot run qemu-img: %s", strerror(errno)) : -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(opipe[0]), close(opipe[1]), close(epipe[0]), close(epipe[1]);
+        return report ? vs_error("cannot run qemu-img: %s", strerror(errno)) : -1;
+    }
+    if (pid == 0) {
+        umask(077);
+        signal(SIGPIPE, SIG_DFL);
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0)
+            dup2(null, 0);
+        dup2(opipe[1], 1);
+        dup2(epipe[1], 2);
+        execvp(argv[0], argv);
+        dprintf(2, "cannot execute %s: %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(opipe[1]);
+    close(epipe[1]);
+    /* Two pipes, read in turn with poll-less simplicity: qemu-img writes
+     * little to either, far below a pipe's buffer. Read stdout fully, then
+     * stderr. */
+    size_t olen = 0, elen = 0;
+    autofree char *obuf = vs_xmalloc(1);
+    autofree char *ebuf = vs_xmalloc(1);
+    char chunk[4096];
+    ssize_t r;
+    while ((r = read(opipe[0], chunk, sizeof(chunk))) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (olen < (1u << 20)) {
+            obuf = vs_xrealloc(obuf, olen + (size_t)r + 1);
+            memcpy(obuf + olen, chunk, (size_t)r);
+            olen += (size_t)r;
+        }
+    }
+    obuf[olen] = '\0';
+    while ((r = read(epipe[0], chunk, sizeof(chunk))) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (elen < 4096) {
+            ebuf = vs_xrealloc(ebuf, elen + (size_t)r + 1);
+            memcpy(ebuf + elen, chunk, (size_t)r);
+            elen += (size_t)r;
+        }
+    }
+    ebuf[elen] = '\0';
+    close(opipe[0]);
+    close(epipe[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    while (elen > 0 && (ebuf[elen - 1] == '\n' || ebuf[elen - 1] == ' '))
+        ebuf[--elen] = '\0';
+    for (char *p = ebuf; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        if (report)
+            vs_error("qemu-img %s failed: %s", argv[1], *ebuf ? ebuf : "no message");
+        return -1;
+    }
+    if (out)
+        *out = vs_steal(&obuf);
+    return 0;
+}
+
+int qemuimg_create_overlay(const char *overlay, const char *backing, const char *backing_format,
+                           unsigned long long size)
+{
+    /* Reserve the name first: O_EXCL refuses an existing file, and the mode
+     * is 0600 whatever the umask (qemu-img keeps an existing file's mode). */
+    int fd = open(overlay, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return vs_error("cannot create '%s': %s", overlay, strerror(errno));
+    fchmod(fd, 0600);
+    close(fd);
+    char sz[32];
+    snprintf(sz, sizeof(sz), "%llu", size);
+    char *const argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", (char *)backing,
+                          "-F", (char *)backing_format, (char *)overlay, sz, NULL};
+    if (run(argv, NULL, true) < 0) {
+        unlink(overlay);
+        return -1;
+    }
+    return 0;
+}
+
+int qemuimg_commit(const char *overlay, bool drop)
+{
+    char *const argv_drop[] = {"qemu-img", "commit", "-q", "-d", (char *)overlay, NULL};
+    char *const argv_keep[] = {"qemu-img", "commit", "-q", (char *)overlay, NULL};
+    return run(drop ? argv_drop : argv_keep, NULL, true);
+}
+
+char *qemuimg_backing_file(const char *image, char **format, bool report)
+{
+    /* Only the top image's header is read (-U: no lock needed, the image may
+     * be in use). The output is "backing file: PATH" among other lines. */
+    char *const argv[] = {"qemu-img", "info", "-U", (char *)image, NULL};
+    autofree char *out = NULL;
+    if (format)
+        *format = NULL;
+    if (run(argv, &out, report) < 0)
+        return NULL;
+    char *found = NULL;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (format && vs_str_has_prefix(line, "backing file format: ") && !*format)
+            *format = vs_xstrdup(line + strlen("backing file format: "));
+        if (!found && vs_str_has_prefix(line, "backing file: ")) {
+            char *v = line + strlen("backing file: ");
+            /* "PATH (actual path: ...)" when relative. */
+            char *paren = strstr(v, " (actual path: ");
+            if (paren) {
+                char *actual = paren + strlen(" (actual path: ");
+                size_t l = strlen(actual);
+                if (l && actual[l - 1] == ')')
+                    actual[l - 1] = '\0';
+                found = vs_xstrdup(actual);
+            } else {
+                found = vs_xstrdup(v);
+            }
+        }
+    }
+    return found;
+}

@@ -1,0 +1,21 @@
+/* The few qemu-img calls the tool makes on images no QEMU process has open
+ * for writing: overlays created ahead of a snapshot (so that guest I/O is
+ * frozen only around the snapshot call itself) or a revert, and the offline
+ * commit of a shut-off domain. qemu-img is Debian's qemu-utils, the same
+ * package libvirt's QEMU driver depends on. */
+#pragma once
+
+#include <stdbool.h>
+
+/* Creates a new qcow2 overlay (0600; the file must not exist) whose backing
+ * file is 'backing' in 'backing_format', of 'size' bytes, without opening
+ * the backing file (it may be in use by a running guest). */
+int qemuimg_create_overlay(const char *overlay, const char *backing, const char *backing_format,
+                           unsigned long long size);
+/* Commits an overlay into its backing file (offline). With 'drop', the
+ * overlay is not emptied afterwards (it is about to be removed). */
+int qemuimg_commit(const char *overlay, bool drop);
+/* The backing file recorded in an image's header, and its format when
+ * 'format' is given (NULL when none or on error; errors are reported only
+ * with 'report'). */
+char *qemuimg_backing_file(const char *image, char **format, bool report);
