@@ -7,10 +7,13 @@ const vs_cmd *const vs_commands[] = {
     &cmd_save,
     &cmd_restore,
     &cmd_recover,
+    &cmd_freeze,
+    &cmd_thaw,
     &cmd_shell,
     &cmd_help,
     &cmd_version,
     &cmd_complete,
     &cmd_self_test,
+    &cmd_guardian,
     NULL,
 };
