@@ -387,9 +387,11 @@ int quiesce_release(vs_freeze *f)
 
 int quiesce_thaw_domain(virDomainPtr dom)
 {
+    /* Before the call: virDomainGetName() would reset its error. */
+    const char *name = virDomainGetName(dom);
     int n = virDomainFSThaw(dom, NULL, 0, 0);
     if (n < 0)
-        return vs_error("cannot thaw the filesystems of '%s': %s", virDomainGetName(dom), conn_last_error());
+        return vs_error("cannot thaw the filesystems of '%s': %s", name, conn_last_error());
     return n;
 }
 
@@ -400,6 +402,7 @@ int quiesce_thaw_domain(virDomainPtr dom)
  * refuses, and answers otherwise. */
 int quiesce_status(virDomainPtr dom, bool report)
 {
+    const char *name = virDomainGetName(dom);
     virDomainFSInfoPtr *info = NULL;
     int n = virDomainGetFSInfo(dom, &info, 0);
     if (n >= 0) {
@@ -412,7 +415,7 @@ int quiesce_status(virDomainPtr dom, bool report)
     if (strstr(msg, "frozen state"))
         return 1;
     if (report)
-        vs_error("cannot tell whether '%s' is frozen: %s", virDomainGetName(dom), msg);
+        vs_error("cannot tell whether '%s' is frozen: %s", name, msg);
     return -1;
 }
 

@@ -9,7 +9,7 @@ set -u
 : "${VIRT_STATE:=$TB_TOP/virt-state}"
 
 tb_require
-tap_plan 83
+tap_plan 84
 
 store=$TB_RUN/store
 vs() { "$VIRT_STATE" --store "$store" -c "$TB_URI" "$@"; }
@@ -270,5 +270,8 @@ diag "$(cat "$TB_RUN/err")"
 tap_ok $? "no record and no guardian left"
 vs thaw "$dom" 2>"$TB_RUN/err"
 tap_is "$?" 1 "thaw without a connected agent fails"
+grep -q "cannot thaw the filesystems of '$dom': Guest agent is not responding" "$TB_RUN/err"
+tap_ok $? "and gives libvirt's reason"
+diag "$(cat "$TB_RUN/err")"
 tap_run "the agent answers after the boot" tb_wait_agent "$dom"
 tap_is "$(fs_status)" '"thawed"' "the guest was never frozen"
