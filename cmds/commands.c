@@ -13,10 +13,13 @@ const vs_cmd *const vs_commands[] = {
     &cmd_commit,
     &cmd_revert,
     &cmd_recover,
+    &cmd_freeze,
+    &cmd_thaw,
     &cmd_shell,
     &cmd_help,
     &cmd_version,
     &cmd_complete,
     &cmd_self_test,
+    &cmd_guardian,
     NULL,
 };

@@ -2,11 +2,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmds.h"
 #include "conn.h"
 #include "domain.h"
 #include "output.h"
+#include "quiesce.h"
 #include "store.h"
 #include "util.h"
 
@@ -20,6 +22,20 @@ static int cmp_domain(const void *a, const void *b)
     return strcmp(virDomainGetName(*(virDomainPtr const *)a), virDomainGetName(*(virDomainPtr const *)b));
 }
 
+/* As far as the store knows: a freeze recorded by 'virt-state freeze'
+ * that is open-ended or whose --timeout has not run out. The agent is not
+ * asked (one call per guest, and a frozen guest's agent is slow). */
+static bool frozen_by_us(const char *store, const char *name, long long now)
+{
+    if (!vs_name_is_safe(name))
+        return false;
+    autofree char *ddir = vs_asprintf("%s/%s", store, name);
+    vs_frozen_record r;
+    bool frozen = quiesce_record_read(ddir, &r) > 0 && quiesce_record_current(&r, now);
+    quiesce_record_clear(&r);
+    return frozen;
+}
+
 static int run_list(vs_ctx *ctx, const vs_args *args)
 {
     virDomainPtr *doms = NULL;
@@ -29,9 +45,10 @@ static int run_list(vs_ctx *ctx, const vs_args *args)
         return conn_error("cannot list domains");
     qsort(doms, (size_t)n, sizeof(*doms), cmp_domain);
 
-    static const char *const headers[] = {"Id", "Name", "State", "Managed save", "Restore points",
+    static const char *const headers[] = {"Id", "Name", "State", "Frozen", "Managed save", "Restore points",
                                           "Disk snapshots", "Backups", "Recovery"};
-    autotable vs_table *t = table_new(8, headers);
+    autotable vs_table *t = table_new(9, headers);
+    long long now = (long long)time(NULL);
     vs_json j;
     if (ctx->json) {
         json_init(&j, stdout);
@@ -46,6 +63,8 @@ static int run_list(vs_ctx *ctx, const vs_args *args)
         autofree char *uuid = domain_uuid_string(d);
         vs_store_counts c;
         store_count(ctx->store, name, &c);
+        bool frozen = (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED || state == VIR_DOMAIN_PAUSED) &&
+                      frozen_by_us(ctx->store, name, now);
         if (ctx->json) {
             json_begin_object(&j);
             json_key(&j, "id");
@@ -61,6 +80,8 @@ static int run_list(vs_ctx *ctx, const vs_args *args)
             json_string(&j, domain_state_name(state));
             json_key(&j, "persistent");
             json_bool(&j, virDomainIsPersistent(d) == 1);
+            json_key(&j, "frozen");
+            json_bool(&j, frozen);
             json_key(&j, "managed_save");
             json_bool(&j, managed == 1);
             json_key(&j, "restore_points");
@@ -80,8 +101,8 @@ static int run_list(vs_ctx *ctx, const vs_args *args)
             snprintf(rp, sizeof(rp), "%d", c.restore_points);
             snprintf(ds, sizeof(ds), "%d", c.disk_snapshots);
             snprintf(bk, sizeof(bk), "%d", c.backups);
-            const char *row[] = {idbuf, name, domain_state_name(state), managed == 1 ? "yes" : "no", rp, ds,
-                                 bk, c.pending_journals ? "needed" : "-"};
+            const char *row[] = {idbuf, name, domain_state_name(state), frozen ? "yes" : "-",
+                                 managed == 1 ? "yes" : "no", rp, ds, bk, c.pending_journals ? "needed" : "-"};
             table_add_row(t, row);
         }
         virDomainFree(d);
@@ -100,9 +121,10 @@ const vs_cmd cmd_list = {
     .name = "list",
     .summary = "list domains and what virt-state holds for each",
     .description = "Lists the running domains (with --all, the inactive ones too), their state,\n"
-                   "and what is kept for each: a managed save image, restore points, disk\n"
-                   "snapshots and backups in the store, and whether an interrupted operation\n"
-                   "waits for 'virt-state recover'.",
+                   "whether 'virt-state freeze' froze their filesystems, and what is kept for\n"
+                   "each: a managed save image, restore points, disk snapshots and backups in\n"
+                   "the store, and whether an interrupted operation waits for 'virt-state\n"
+                   "recover'.",
     .options = list_options,
     .args = NULL,
     .handler = run_list,

@@ -1,10 +1,12 @@
 #include "config.h"
 #include "job.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "conn.h"
@@ -12,18 +14,31 @@
 #include "util.h"
 
 static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t notify_fd = -1;
 static struct sigaction saved_int, saved_term, saved_hup;
-static bool installed;
+static int depth;
 
 static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
+    int fd = notify_fd;
+    if (fd >= 0) {
+        /* send(2) is async-signal-safe; a full buffer or a peer gone must
+         * neither block the handler nor raise SIGPIPE. */
+        int saved = errno;
+        (void)send(fd, "I", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        errno = saved;
+    }
 }
 
 void job_signals_install(void)
 {
     struct sigaction sa;
+    /* Nested windows (a job while the guest is frozen) share the outer
+     * one's handlers and flag: an interruption is never forgotten. */
+    if (depth++ > 0)
+        return;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -31,17 +46,20 @@ void job_signals_install(void)
     sigaction(SIGINT, &sa, &saved_int);
     sigaction(SIGTERM, &sa, &saved_term);
     sigaction(SIGHUP, &sa, &saved_hup);
-    installed = true;
 }
 
 void job_signals_restore(void)
 {
-    if (!installed)
+    if (depth == 0 || --depth > 0)
         return;
     sigaction(SIGINT, &saved_int, NULL);
     sigaction(SIGTERM, &saved_term, NULL);
     sigaction(SIGHUP, &saved_hup, NULL);
-    installed = false;
+}
+
+void job_signals_notify(int fd)
+{
+    notify_fd = fd;
 }
 
 bool job_interrupted(void)

@@ -13,10 +13,16 @@ vs_job_watch *job_watch_start(virDomainPtr dom, const char *label);
  * The progress line stays open for job_print_summary() or progress_end(). */
 bool job_watch_stop(vs_job_watch *w);
 
-/* Signals that interrupt a job set this flag instead of killing the process. */
+/* Signals that interrupt a job set this flag instead of killing the process.
+ * Install and restore nest: only the outermost pair changes the handlers
+ * and clears the flag. */
 void job_signals_install(void);
 void job_signals_restore(void);
 bool job_interrupted(void);
+/* While fd >= 0, each of those signals also sends the byte 'I' to the
+ * socket fd from the handler (the thaw guardian acts on it at once, even
+ * while this process is blocked in a libvirt call). -1 stops it. */
+void job_signals_notify(int fd);
 
 /* What a finished job did, from libvirt's completed-job statistics. */
 typedef struct vs_job_result {

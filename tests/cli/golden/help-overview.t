@@ -11,6 +11,8 @@ Commands:
   save                   save a domain's memory to a file and stop it
   restore                start a domain from a memory image
   recover                finish or roll back interrupted operations
+  freeze                 freeze a guest's filesystems through its agent
+  thaw                   thaw a guest's frozen filesystems
   shell                  interactive shell with history and completion
   help                   show the commands, or one command's usage and options
   version                show the versions of virt-state, libvirt and the hypervisor

@@ -1,8 +1,8 @@
 # list counts what the store holds
 $ mkdir -p $TMP/store/test/restore-points/p1 $TMP/store/test/backups/c1 $TMP/store/test/restore-points/broken; touch $TMP/store/test/restore-points/p1/manifest.xml $TMP/store/test/backups/c1/manifest.xml; virt-state -c test:///default list
 --- stdout
- Id   Name   State     Managed save   Restore points   Disk snapshots   Backups   Recovery
---------------------------------------------------------------------------------------------
- 1    test   running   no             1                0                1         -
+ Id   Name   State     Frozen   Managed save   Restore points   Disk snapshots   Backups   Recovery
+-----------------------------------------------------------------------------------------------------
+ 1    test   running   -        no             1                0                1         -
 --- stderr
 --- exit 0

@@ -1,6 +1,6 @@
 # a multi-call link takes global options, then the command's own
 $ ln -s $(command -v virt-state) $TMP/virt-state-list; $TMP/virt-state-list -c test:///default --all --json
 --- stdout
-[{"id":1,"name":"test","uuid":"6695eb01-f6a4-8304-79aa-97f2502e193f","state":"running","persistent":true,"managed_save":false,"restore_points":0,"disk_snapshots":0,"backups":0,"needs_recovery":false}]
+[{"id":1,"name":"test","uuid":"6695eb01-f6a4-8304-79aa-97f2502e193f","state":"running","persistent":true,"frozen":false,"managed_save":false,"restore_points":0,"disk_snapshots":0,"backups":0,"needs_recovery":false}]
 --- stderr
 --- exit 0

@@ -5,9 +5,9 @@ virt-state: fault injection: killed at save:save
 exit 137
 1
 exit 1
- Id   Name   State     Managed save   Restore points   Disk snapshots   Backups   Recovery
---------------------------------------------------------------------------------------------
- 1    test   running   no             0                0                0         needed
+ Id   Name   State     Frozen   Managed save   Restore points   Disk snapshots   Backups   Recovery
+-----------------------------------------------------------------------------------------------------
+ 1    test   running   -        no             0                0                0         needed
 exit 0
 bin
 home

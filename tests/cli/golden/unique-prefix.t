@@ -1,8 +1,8 @@
 # a unique prefix runs the command
 $ virt-state -c test:///default li
 --- stdout
- Id   Name   State     Managed save   Restore points   Disk snapshots   Backups   Recovery
---------------------------------------------------------------------------------------------
- 1    test   running   no             0                0                0         -
+ Id   Name   State     Frozen   Managed save   Restore points   Disk snapshots   Backups   Recovery
+-----------------------------------------------------------------------------------------------------
+ 1    test   running   -        no             0                0                0         -
 --- stderr
 --- exit 0
