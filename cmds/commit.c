@@ -10,7 +10,7 @@
 
 static const vs_option commit_options[] = {
     {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_TEXT, NULL, 0,
-     "commit only this disk (repeatable); default: every disk running on an overlay"},
+     "commit only this disk; default: every disk running on an overlay"},
     {"keep-overlay", 0, VS_OPT_BOOL, NULL, VS_COMPLETE_NONE, NULL, 0,
      "leave the overlay files on disk after the pivot"},
     {"bandwidth", 0, VS_OPT_UINT, "MIB_PER_S", VS_COMPLETE_NUMBER, NULL, 0,

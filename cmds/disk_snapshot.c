@@ -48,8 +48,8 @@ int cmd_check_disks(const char *cmd, char *const *disks)
 int cmd_check_name(const char *cmd, const char *name)
 {
     if (!vs_name_is_safe(name)) {
-        autofree char *m = vs_asprintf("'%s' is not a valid name: use letters, digits and . _ + : @ -, "
-                                       "not starting with '.' or '-', at most 128 characters",
+        autofree char *m = vs_asprintf("'%s' is not a valid name: names have no '/' and no control "
+                                       "characters, do not start with '.', and have at most 200 bytes",
                                        name);
         return usage(cmd, m);
     }
@@ -127,7 +127,7 @@ static const char *const quiesce_choices[] = {"auto", "required", "off", NULL};
 
 static const vs_option create_options[] = {
     {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_TEXT, NULL, 0,
-     "snapshot only this disk (repeatable); default: every writable disk"},
+     "snapshot only this disk; default: every writable disk"},
     {"quiesce", 0, VS_OPT_STRING, "POLICY", VS_COMPLETE_CHOICES, quiesce_choices, 0,
      "freeze guest I/O through the agent: auto (default: crash-consistent when no agent answers), "
      "required, off"},

@@ -24,6 +24,8 @@ static int run_help(vs_ctx *ctx, const vs_args *args)
     }
     int n = (int)args->nrest;
     int consumed = 0;
+    if (n == 1 && cmd_print_group_help(args->rest[0], stdout))
+        return 0;
     const vs_cmd *cmd = cmd_lookup(n, args->rest, &consumed);
     const char *extra = cmd && consumed < n ? args->rest[consumed] : NULL;
     if (!cmd)

@@ -155,6 +155,21 @@ const vs_cmd *cmd_lookup(int argc, char *const argv[], int *consumed)
     return cmd_find_exact(full);
 }
 
+bool cmd_print_group_help(const char *word, FILE *out)
+{
+    const char *cands[64];
+    size_t n, mlen;
+    const char *m;
+    if (match_word(word, 0, NULL, 0, &m, &mlen, cands, &n) < 0 || !is_group(m, mlen))
+        return false;
+    fprintf(out, "Usage: virt-state %.*s SUBCOMMAND [ARGUMENTS] [OPTIONS]\n\nSubcommands:\n", (int)mlen, m);
+    for (const vs_cmd *const *c = vs_commands; *c; c++)
+        if (!((*c)->flags & VS_CMD_HIDDEN) && strncmp((*c)->name, m, mlen) == 0 && (*c)->name[mlen] == ' ')
+            fprintf(out, "  %-22s %s\n", (*c)->name + mlen + 1, (*c)->summary);
+    fprintf(out, "\nRun 'virt-state help %.*s SUBCOMMAND' for one subcommand's usage and options.\n", (int)mlen, m);
+    return true;
+}
+
 const vs_cmd *cmd_lookup_multicall(const char *progname)
 {
     const char *base = strrchr(progname, '/');

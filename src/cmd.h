@@ -94,6 +94,9 @@ extern const vs_option vs_global_options[];
  * "unknown command" / "ambiguous command" and returns NULL otherwise. */
 const vs_cmd *cmd_lookup(int argc, char *const argv[], int *consumed);
 /* The command a multi-call name ("virt-state-save") stands for, or NULL. */
+/* A group of commands ('disk-snapshot', or a unique prefix of it): prints
+ * its subcommands and returns true; false when 'word' is no group. */
+bool cmd_print_group_help(const char *word, FILE *out);
 const vs_cmd *cmd_lookup_multicall(const char *progname);
 const vs_cmd *cmd_find_exact(const char *name);
 

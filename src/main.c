@@ -206,6 +206,12 @@ int main(int argc, char **argv)
      * completion must work even when the configuration file is broken. */
     const vs_cmd *cmd = multi;
     int consumed = 0;
+    /* "disk-snapshot --help": the group's subcommands. */
+    if (!cmd && first + 2 == argc && (strcmp(argv[first + 1], "--help") == 0 || strcmp(argv[first + 1], "-h") == 0) &&
+        cmd_print_group_help(argv[first], stdout)) {
+        rc = finish_stdout(0);
+        goto out;
+    }
     if (!cmd && first < argc && !(cmd = cmd_lookup(argc - first, argv + first, &consumed))) {
         rc = VS_EXIT_USAGE;
         goto out;

@@ -83,6 +83,23 @@ int snapshot_forget(const char *store, const char *domain, const char *name)
     return store_fsync_dir(parent);
 }
 
+/* True when 'path' is s's frozen file or lies below it in its backing
+ * chain (read from the image headers, at most 64 deep). */
+static bool frozen_chain_has(const vs_snapshot *s, const char *path)
+{
+    for (size_t i = 0; i < s->ndisks; i++) {
+        autofree char *cur = vs_xstrdup(s->disks[i].backing);
+        for (int depth = 0; cur && depth < 64; depth++) {
+            if (vs_streq(cur, path))
+                return true;
+            char *next = qemuimg_backing_file(cur, NULL, false);
+            free(cur);
+            cur = next;
+        }
+    }
+    return false;
+}
+
 void snapshot_forget_frozen_in(const char *store, const char *domain, char *const *bases, size_t n)
 {
     autostrv char **names = snapshot_names(store, domain);
@@ -92,9 +109,8 @@ void snapshot_forget_frozen_in(const char *store, const char *domain, char *cons
         if (!s)
             continue;
         bool hit = false;
-        for (size_t i = 0; i < s->ndisks && !hit; i++)
-            for (size_t k = 0; k < n && !hit; k++)
-                hit = vs_streq(s->disks[i].backing, bases[k]);
+        for (size_t k = 0; k < n && !hit; k++)
+            hit = frozen_chain_has(s, bases[k]);
         if (hit && snapshot_forget(store, domain, *p) == 0)
             vs_info("disk snapshot '%s' is gone: the commit wrote into the files it had frozen", *p);
     }

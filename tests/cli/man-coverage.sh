@@ -145,7 +145,8 @@ read_program() {
     while IFS= read -r line; do
         first=$(awk '{ print $1 }' <<<"$line")
         # A command name is one word, or a group and its subcommand.
-        if vs help "$first" >/dev/null 2>&1; then
+        # (help of a group lists its subcommands: "Usage: ... GROUP SUBCOMMAND").
+        if vs help "$first" 2>/dev/null | head -n1 | grep -qv ' SUBCOMMAND '; then
             name=$first
         else
             name=$(awk '{ print $1 " " $2 }' <<<"$line")
