@@ -110,13 +110,13 @@ check() {
 
 # The visible commands, from the program's own help.
 mapfile -t visible < <("$VS" --config /dev/null help |
-    awk '/^Commands:$/ { on = 1; next } on && /^$/ { exit } on { print $1 }')
+    awk '/^Commands:$/ { on = 1; next } on && /^$/ { exit } on && !seen[$1]++ { print $1 }')
 
 modes=(plain)
 if [[ -r $BASH_COMPLETION ]]; then
     modes=(bash-completion plain)
 fi
-ncases=17
+ncases=19
 echo "1..$((1 + ${#modes[@]} * ncases))"
 
 ntest=1
@@ -132,7 +132,9 @@ for m in "${modes[@]}"; do
     # Commands.
     check "$m" "all visible commands, nothing hidden" "virt-state " "${visible[@]}"
     check "$m" "a command by its prefix (sa)" "virt-state sa" save
-    check "$m" "a prefix several commands share (re)" "virt-state re" recover restore
+    check "$m" "a group's subcommands (disk-snapshot)" "virt-state disk-snapshot " create delete list show
+    check "$m" "quiesce policies" "virt-state disk-snapshot create web --quiesce " auto off required
+    check "$m" "a prefix several commands share (re)" "virt-state re" recover restore revert
     check "$m" "a hidden command is not offered (s)" "virt-state s" save shell
     check "$m" "a command after global options" "virt-state -q --json ver" version
     check "$m" "a command as help's argument" "virt-state help rec" recover
