@@ -9,7 +9,7 @@
 #include "util.h"
 
 static const vs_option commit_options[] = {
-    {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_TEXT, NULL, 0,
+    {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_DISK, NULL, 0,
      "commit only this disk; default: every disk running on an overlay"},
     {"keep-overlay", 0, VS_OPT_BOOL, NULL, VS_COMPLETE_NONE, NULL, 0,
      "leave the overlay files on disk after the pivot"},

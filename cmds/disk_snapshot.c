@@ -126,7 +126,7 @@ static void format_frozen(const vs_snapshot *s, char *buf, size_t len)
 static const char *const quiesce_choices[] = {"auto", "required", "off", NULL};
 
 static const vs_option create_options[] = {
-    {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_TEXT, NULL, 0,
+    {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_DISK, NULL, 0,
      "snapshot only this disk; default: every writable disk"},
     {"quiesce", 0, VS_OPT_STRING, "POLICY", VS_COMPLETE_CHOICES, quiesce_choices, 0,
      "freeze guest I/O through the agent: auto (default: crash-consistent when no agent answers), "

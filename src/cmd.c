@@ -601,6 +601,14 @@ static void complete_value(vs_ctx *ctx, vs_completer c, const char *const *choic
                            const char *domain_word, char ***out, size_t *nout, int *want_files)
 {
     switch (c) {
+    case VS_COMPLETE_DISK: {
+        if (!domain_word)
+            break;
+        autostrv char **targets = conn_disk_targets(ctx, domain_word);
+        for (char **p = targets; p && *p; p++)
+            push_if_prefix(out, nout, *p, cur);
+        break;
+    }
     case VS_COMPLETE_DISK_SNAPSHOT: {
         /* Names in the store under the domain given before (its name as
          * typed: completion does not ask libvirt to resolve UUIDs). */

@@ -17,6 +17,7 @@ typedef enum {
     VS_COMPLETE_DOMAIN,     /* a domain known to libvirt */
     VS_COMPLETE_COMMAND,    /* a virt-state command */
     VS_COMPLETE_DISK_SNAPSHOT, /* a disk snapshot of the DOMAIN given before it */
+    VS_COMPLETE_DISK,       /* a disk target of the DOMAIN given before it */
 } vs_completer;
 
 typedef enum {

@@ -542,9 +542,20 @@ int commit_recover(vs_ctx *ctx, vs_journal *j)
         if (rc == 0)
             rc = verify_and_fix(dom, c, n);
     } else if (!was_active && !active) {
-        /* qemu-img commit again is harmless: the overlay still holds (or,
-         * emptied, no longer adds) the data; then the one redefinition. */
-        rc = commit_offline(dom, c, n, &req, j);
+        /* Once the definition names the bases, only the overlays' removal
+         * can be left. Before that, qemu-img commit again is harmless: the
+         * overlay still holds (or, emptied, no longer adds) the data; then
+         * the one redefinition. */
+        vs_disk *inact = NULL;
+        size_t ni = 0;
+        size_t on_base = 0;
+        if (domain_disks(dom, true, &inact, &ni) == 0)
+            for (size_t i = 0; i < n; i++) {
+                const vs_disk *d = domain_disk_find(inact, ni, c[i].target);
+                on_base += d && vs_streq(d->source, c[i].base);
+            }
+        domain_disks_free(inact, ni);
+        rc = on_base == n ? 0 : commit_offline(dom, c, n, &req, j);
     } else {
         /* The domain stopped or started since: it uses whatever its
          * definition names, which the interrupted commit never changed

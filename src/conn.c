@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain.h"
 #include "util.h"
 
 static void silent_error_handler(void *opaque, virErrorPtr err)
@@ -129,6 +130,45 @@ virDomainPtr conn_lookup_domain(vs_ctx *ctx, const char *name)
     return dom;
 }
 
+/* The command's own connection when one is open; otherwise a read-only one
+ * of our own, closed again by the caller (completion must never leave the
+ * shell on a connection that cannot change anything). */
+static virConnectPtr completion_conn(vs_ctx *ctx)
+{
+    if (ctx->conn)
+        return ctx->conn;
+    if (conn_init() < 0)
+        return NULL;
+    return virConnectOpenAuth(ctx->uri, virConnectAuthPtrDefault, VIR_CONNECT_RO);
+}
+
+char **conn_disk_targets(vs_ctx *ctx, const char *domain)
+{
+    virConnectPtr conn = completion_conn(ctx);
+    if (!conn)
+        return NULL;
+    virDomainPtr dom = virDomainLookupByName(conn, domain);
+    if (!dom)
+        dom = virDomainLookupByUUIDString(conn, domain);
+    char **targets = NULL;
+    size_t n = 0;
+    if (dom) {
+        vs_disk *disks = NULL;
+        size_t nd = 0;
+        char *xml = virDomainGetXMLDesc(dom, 0);
+        if (xml && domain_disks_from_xml(xml, &disks, &nd) == 0)
+            for (size_t i = 0; i < nd; i++)
+                if (vs_streq(disks[i].device, "disk"))
+                    vs_strv_push(&targets, &n, vs_xstrdup(disks[i].target));
+        free(xml);
+        domain_disks_free(disks, nd);
+        virDomainFree(dom);
+    }
+    if (conn != ctx->conn)
+        virConnectClose(conn);
+    return targets;
+}
+
 char **conn_domain_names(vs_ctx *ctx)
 {
     virDomainPtr *doms = NULL;
@@ -138,14 +178,9 @@ char **conn_domain_names(vs_ctx *ctx)
     /* The command's own connection when one is open; otherwise a read-only
      * one of our own, closed again, so that completion never leaves the
      * shell on a connection that cannot change anything. */
-    virConnectPtr conn = ctx->conn;
-    if (!conn) {
-        if (conn_init() < 0)
-            return NULL;
-        conn = virConnectOpenAuth(ctx->uri, virConnectAuthPtrDefault, VIR_CONNECT_RO);
-        if (!conn)
-            return NULL;
-    }
+    virConnectPtr conn = completion_conn(ctx);
+    if (!conn)
+        return NULL;
     int count = virConnectListAllDomains(conn, &doms, 0);
     for (int i = 0; i < count; i++) {
         vs_strv_push(&names, &n, vs_xstrdup(virDomainGetName(doms[i])));

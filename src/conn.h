@@ -36,6 +36,9 @@ virDomainPtr conn_lookup_domain(vs_ctx *ctx, const char *name);
 /* Every domain's name, sorted; NULL when no connection can be had
  * (completion stays quiet). */
 char **conn_domain_names(vs_ctx *ctx);
+/* The disk targets (device "disk") of a domain, in definition order; NULL
+ * when none or no connection (completion stays quiet). */
+char **conn_disk_targets(vs_ctx *ctx, const char *domain);
 
 static inline void conn_domain_freep(virDomainPtr *d) { if (*d) virDomainFree(*d); }
 #define autodomain __attribute__((cleanup(conn_domain_freep)))

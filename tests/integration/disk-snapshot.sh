@@ -14,10 +14,12 @@ tb_require
 CREATE_STEPS="overlays freeze snapshot thaw manifest"
 COMMIT_STEPS="start pivot verify remove"
 REVERT_STEPS="overlays define"
+OFFLINE_COMMIT_STEPS="commit define verify remove"
 n_create=$(($(wc -w <<<"$CREATE_STEPS") * 2))
 n_commit=$(($(wc -w <<<"$COMMIT_STEPS") * 2))
 n_revert=$(($(wc -w <<<"$REVERT_STEPS") * 2 + 1))
-tap_plan $((69 + n_create * 4 + n_commit * 4 + n_revert * 3))
+n_offline=$(($(wc -w <<<"$OFFLINE_COMMIT_STEPS") * 2))
+tap_plan $((75 + n_create * 4 + n_commit * 4 + n_revert * 3 + n_offline * 3))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -347,6 +349,36 @@ tap_ok $? "its record and overlays are gone"
 vs disk-snapshot delete "$dom" r >/dev/null 2>&1
 [[ $? == 0 && ! -e $(manifest r) ]]
 tap_ok $? "deleting a kept snapshot removes its record"
+out=$(consistent "$dom")
+tap_ok $? "consistent after the deletes $out"
+
+# ---- commit of a shut-off domain, and every step of it killed --------------
+tb_shutdown "$dom" 60
+tap_ok $? "the guest shuts down for the offline commits"
+k=0
+for step in $OFFLINE_COMMIT_STEPS; do
+    for when in "" ":done"; do
+        k=$((k + 1))
+        vs disk-snapshot create "$dom" "o$k" >/dev/null 2>&1
+        VIRT_STATE_FAULT_AT="commit:$step$when" vs commit "$dom" >/dev/null 2>&1
+        tap_is "$?" 137 "offline commit killed at $step$when"
+        out=$(vs recover "$dom" 2>&1)
+        tap_ok $? "recover after offline commit killed at $step$when: ${out//$'\n'/ / }"
+        out=$(consistent "$dom")
+        tap_ok $? "consistent definition and files $out"
+    done
+done
+vs disk-snapshot create "$dom" off >/dev/null 2>&1
+top=$(src "$dom" vda --inactive)
+base=$(backing "$top")
+out=$(vs --json commit "$dom" 2>/dev/null)
+tap_is "$(jq -r '.mode + " " + (.disks | length | tostring)' <<<"$out")" "offline 2" "commit of the shut-off domain: qemu-img commit of both disks"
+tap_is "$(src "$dom" vda --inactive)" "$base" "the definition names the base again"
+[[ ! -e $top && -z $(tb_virsh dumpxml --inactive "$dom" | grep backingStore) ]]
+tap_ok $? "the overlay is gone and the definition has no stale backing chain"
+c=$(tb_counter_offline "$base")
+tb_virsh start "$dom" >/dev/null && tb_wait_agent "$dom" 120 && tb_wait_counter "$dom" $((c + 2)) 60
+tap_ok $? "virsh start boots the committed disks and the counter continues from $c"
 out=$(consistent "$dom")
 tap_ok $? "consistent at the end $out"
 out=$(vs recover "$dom" 2>&1)
