@@ -162,13 +162,9 @@ static int run_freeze(vs_ctx *ctx, const vs_args *args)
         quiesce_thaw(f);
         return vs_error("the freeze of '%s' could not be recorded in the store; thawed it again", name);
     }
-    if (timeout) {
-        if (quiesce_detach(f) < 0) {
-            quiesce_record_remove(ddir);
-            return VS_EXIT_FAILURE;
-        }
-    } else {
-        quiesce_release(f);
+    if ((timeout ? quiesce_detach(f) : quiesce_release(f)) < 0) {
+        quiesce_record_remove(ddir);
+        return VS_EXIT_FAILURE;
     }
     report_freeze(ctx, name, count, timeout, rec.guardian_pid);
     return 0;

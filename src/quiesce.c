@@ -240,6 +240,8 @@ static bool error_is_no_agent(int code, const char *msg)
            strstr(msg, "guest agent is not");
 }
 
+static int thaw_if_interrupted(vs_freeze *f);
+
 static void hold_for_tests(void)
 {
     const char *v = getenv("VIRT_STATE_TEST_HOLD_FROZEN_MS");
@@ -310,11 +312,8 @@ int quiesce_freeze(vs_ctx *ctx, virDomainPtr dom, const vs_freeze_opts *opts, vs
     vs_debug("froze %d filesystems of '%s'", frozen, name);
     journal_fault_point("quiesce", "frozen", true);
     hold_for_tests();
-    if (job_interrupted()) {
-        /* The guardian thawed already when the signal came; make sure. */
-        quiesce_thaw(f);
-        return vs_error("interrupted; the filesystems of '%s' were thawed", name);
-    }
+    if (thaw_if_interrupted(f) < 0)
+        return -1;
     *out = f;
     return 0;
 }
@@ -365,8 +364,21 @@ long quiesce_guardian_pid(const vs_freeze *f)
     return f->guardian;
 }
 
+/* A signal since the freeze: the guardian thawed already; so do we, and
+ * the caller fails instead of leaving the guest as it said it would. */
+static int thaw_if_interrupted(vs_freeze *f)
+{
+    if (!job_interrupted())
+        return 0;
+    autofree char *name = vs_xstrdup(f->name);
+    quiesce_thaw(f);
+    return vs_error("interrupted; the filesystems of '%s' were thawed", name);
+}
+
 int quiesce_detach(vs_freeze *f)
 {
+    if (thaw_if_interrupted(f) < 0)
+        return -1;
     if (send_byte(f->sock, MSG_DETACHED) < 0) {
         vs_error("the thaw guardian of '%s' is gone; thawing now", f->name);
         quiesce_thaw(f);
@@ -379,6 +391,8 @@ int quiesce_detach(vs_freeze *f)
 
 int quiesce_release(vs_freeze *f)
 {
+    if (thaw_if_interrupted(f) < 0)
+        return -1;
     send_byte(f->sock, MSG_DONE);
     end_window(f);
     freeze_free(f);
