@@ -876,7 +876,7 @@ int quiesce_record_read(const char *domain_dir, vs_frozen_record *r)
     free(line);
     fclose(f);
     if (bad || r->frozen_at < 0 || r->deadline < 0 || r->guardian_pid < 0 || r->filesystems < 0) {
-        vs_warn("'%s' is damaged; ignoring what it says", path);
+        vs_warn("'%s' is damaged; what cannot be read in it is ignored", path);
         r->deadline = r->deadline < 0 ? 0 : r->deadline;
         r->guardian_pid = r->guardian_pid < 0 ? 0 : r->guardian_pid;
         r->frozen_at = r->frozen_at < 0 ? 0 : r->frozen_at;
