@@ -36,7 +36,7 @@ enum {
 
 #define GUARDIAN_FD 3
 #define READY_TIMEOUT_MS 30000
-#define THAW_RETRY_MS 10000
+#define THAW_RETRY_MS 120000
 
 struct vs_freeze {
     virDomainPtr dom;
@@ -532,13 +532,16 @@ static int guardian_connect(guardian *g, char **err)
     return 0;
 }
 
-/* Thaws, retrying for a while when the agent is busy or the connection
- * was lost (libvirtd restarted). The count thawed, or -1 with *err. */
+/* Thaws, retrying while the agent is busy or the connection was lost
+ * (libvirtd restarted): the guardian is the last one who can. A thaw is
+ * believed only once the agent no longer says it is in frozen state.
+ * The count thawed, or -1 with *err after THAW_RETRY_MS. */
 static int guardian_thaw(guardian *g, char **err)
 {
     struct timespec start, now;
+    int thawed = 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
+    for (int attempt = 1;; attempt++) {
         free(*err);
         *err = NULL;
         if (!g->conn || virConnectIsAlive(g->conn) != 1) {
@@ -547,17 +550,28 @@ static int guardian_thaw(guardian *g, char **err)
         }
         if (g->dom) {
             int n = virDomainFSThaw(g->dom, NULL, 0, 0);
-            if (n >= 0)
-                return n;
-            int code = conn_last_error_code();
-            *err = vs_xstrdup(conn_last_error());
-            if (code == VIR_ERR_NO_DOMAIN || virDomainIsActive(g->dom) == 0)
-                return 0; /* gone or shut off: nothing is frozen */
+            if (n >= 0) {
+                thawed += n;
+                if (quiesce_status(g->dom, false) != 1)
+                    return thawed;
+                *err = vs_xstrdup("the agent still says it is in frozen state");
+                vs_debug("thaw of '%s' (attempt %d): thawed %d, yet %s", g->name, attempt, n, *err);
+            } else {
+                int code = conn_last_error_code();
+                *err = vs_xstrdup(conn_last_error());
+                vs_debug("thaw of '%s' (attempt %d) failed (code %d): %s", g->name, attempt, code, *err);
+                if (code == VIR_ERR_NO_DOMAIN || virDomainIsActive(g->dom) == 0)
+                    return thawed; /* gone or shut off: nothing is frozen */
+            }
+        } else {
+            vs_debug("thaw of '%s' (attempt %d): no connection: %s", g->name, attempt,
+                     *err ? *err : "unknown error");
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (us_between(&start, &now) / 1000 >= THAW_RETRY_MS)
             return -1;
-        struct timespec ts = {0, 500 * 1000 * 1000};
+        /* Quickly at first (a busy agent), then every few seconds. */
+        struct timespec ts = {attempt < 10 ? 0 : 2, attempt < 10 ? 500 * 1000 * 1000 : 0};
         nanosleep(&ts, NULL);
     }
 }
@@ -566,6 +580,7 @@ static void guardian_thaw_and_log(guardian *g, const char *why)
 {
     autofree char *err = NULL;
     int n = guardian_thaw(g, &err);
+    vs_debug("thaw %s: %d", why, n);
     if (n > 0)
         guardian_log(g, LOG_WARNING, "thawed '%s' %s", g->name, why);
     else if (n < 0)
@@ -720,17 +735,22 @@ int quiesce_guardian_run(const char *uri, const char *uuid, int fd, unsigned tim
         } else if (c == MSG_DETACHED) {
             if (!armed || !have_deadline)
                 break;
-            /* The tool exits now; its standard error is its caller's
-             * (a pipe someone reads to the end): let it go. */
+            /* The tool exits now. Its standard error, when a pipe
+             * (command substitution, cron) or a terminal, must not be
+             * held open or written to for minutes to come: let it go.
+             * A log file is kept, to receive the deadline's line. */
             watching = false;
             close(fd);
             fd = -1;
-            int nul = open("/dev/null", O_WRONLY);
-            if (nul >= 0) {
-                dup2(nul, 2);
-                close(nul);
+            struct stat st;
+            if (fstat(2, &st) < 0 || !S_ISREG(st.st_mode)) {
+                int nul = open("/dev/null", O_WRONLY);
+                if (nul >= 0) {
+                    dup2(nul, 2);
+                    close(nul);
+                }
+                g.stderr_attached = false;
             }
-            g.stderr_attached = false;
         } else {
             vs_debug("ignored byte 0x%02x", (unsigned char)c);
         }
