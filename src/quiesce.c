@@ -121,14 +121,16 @@ static int guardian_start(vs_ctx *ctx, virDomainPtr dom, unsigned timeout_s, int
                         conn_last_error());
     autofree char *uuid = domain_uuid_string(dom);
     if (!uuid)
-        return vs_error("cannot read the UUID of '%s': %s", name, conn_last_error());
+        return vs_error("cannot read the UUID of '%s': %s; nothing was frozen", name, conn_last_error());
 
-    /* readlink, not /proc/self/exe itself: under valgrind that is valgrind. */
+    /* The path /proc/self/exe names, not that link itself: under valgrind
+     * the link is valgrind. But the link when the file was replaced (an
+     * upgrade during a long shell session): it still runs this program. */
     char exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (len > 0)
         exe[len] = '\0';
-    else
+    if (len <= 0 || access(exe, X_OK) < 0)
         snprintf(exe, sizeof(exe), "/proc/self/exe");
 
     char fdarg[16], tmo[16];
