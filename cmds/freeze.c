@@ -108,9 +108,13 @@ static int run_freeze(vs_ctx *ctx, const vs_args *args)
     unsigned long timeout = 0;
     bool has_timeout = args_uint(args, "timeout", &timeout);
 
-    for (size_t i = 0; i < nmount; i++)
+    for (size_t i = 0; i < nmount; i++) {
         if (mounts[i][0] != '/')
             return usage("freeze", "--mountpoint '%s' is not an absolute path", mounts[i]);
+        for (const char *c = mounts[i]; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return usage("freeze", "--mountpoint must not contain control characters");
+    }
     if (has_timeout && (timeout < 1 || timeout > MAX_TIMEOUT))
         return usage("freeze", "--timeout must be 1 to %d seconds, not %lu", MAX_TIMEOUT, timeout);
 
@@ -162,13 +166,9 @@ static int run_freeze(vs_ctx *ctx, const vs_args *args)
         quiesce_thaw(f);
         return vs_error("the freeze of '%s' could not be recorded in the store; thawed it again", name);
     }
-    if (timeout) {
-        if (quiesce_detach(f) < 0) {
-            quiesce_record_remove(ddir);
-            return VS_EXIT_FAILURE;
-        }
-    } else {
-        quiesce_release(f);
+    if ((timeout ? quiesce_detach(f) : quiesce_release(f)) < 0) {
+        quiesce_record_remove(ddir);
+        return VS_EXIT_FAILURE;
     }
     report_freeze(ctx, name, count, timeout, rec.guardian_pid);
     return 0;

@@ -36,7 +36,7 @@ enum {
 
 #define GUARDIAN_FD 3
 #define READY_TIMEOUT_MS 30000
-#define THAW_RETRY_MS 10000
+#define THAW_RETRY_MS 120000
 
 struct vs_freeze {
     virDomainPtr dom;
@@ -121,14 +121,16 @@ static int guardian_start(vs_ctx *ctx, virDomainPtr dom, unsigned timeout_s, int
                         conn_last_error());
     autofree char *uuid = domain_uuid_string(dom);
     if (!uuid)
-        return vs_error("cannot read the UUID of '%s': %s", name, conn_last_error());
+        return vs_error("cannot read the UUID of '%s': %s; nothing was frozen", name, conn_last_error());
 
-    /* readlink, not /proc/self/exe itself: under valgrind that is valgrind. */
+    /* The path /proc/self/exe names, not that link itself: under valgrind
+     * the link is valgrind. But the link when the file was replaced (an
+     * upgrade during a long shell session): it still runs this program. */
     char exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (len > 0)
         exe[len] = '\0';
-    else
+    if (len <= 0 || access(exe, X_OK) < 0)
         snprintf(exe, sizeof(exe), "/proc/self/exe");
 
     char fdarg[16], tmo[16];
@@ -240,6 +242,8 @@ static bool error_is_no_agent(int code, const char *msg)
            strstr(msg, "guest agent is not");
 }
 
+static int thaw_if_interrupted(vs_freeze *f);
+
 static void hold_for_tests(void)
 {
     const char *v = getenv("VIRT_STATE_TEST_HOLD_FROZEN_MS");
@@ -310,11 +314,8 @@ int quiesce_freeze(vs_ctx *ctx, virDomainPtr dom, const vs_freeze_opts *opts, vs
     vs_debug("froze %d filesystems of '%s'", frozen, name);
     journal_fault_point("quiesce", "frozen", true);
     hold_for_tests();
-    if (job_interrupted()) {
-        /* The guardian thawed already when the signal came; make sure. */
-        quiesce_thaw(f);
-        return vs_error("interrupted; the filesystems of '%s' were thawed", name);
-    }
+    if (thaw_if_interrupted(f) < 0)
+        return -1;
     *out = f;
     return 0;
 }
@@ -365,8 +366,21 @@ long quiesce_guardian_pid(const vs_freeze *f)
     return f->guardian;
 }
 
+/* A signal since the freeze: the guardian thawed already; so do we, and
+ * the caller fails instead of leaving the guest as it said it would. */
+static int thaw_if_interrupted(vs_freeze *f)
+{
+    if (!job_interrupted())
+        return 0;
+    autofree char *name = vs_xstrdup(f->name);
+    quiesce_thaw(f);
+    return vs_error("interrupted; the filesystems of '%s' were thawed", name);
+}
+
 int quiesce_detach(vs_freeze *f)
 {
+    if (thaw_if_interrupted(f) < 0)
+        return -1;
     if (send_byte(f->sock, MSG_DETACHED) < 0) {
         vs_error("the thaw guardian of '%s' is gone; thawing now", f->name);
         quiesce_thaw(f);
@@ -379,6 +393,8 @@ int quiesce_detach(vs_freeze *f)
 
 int quiesce_release(vs_freeze *f)
 {
+    if (thaw_if_interrupted(f) < 0)
+        return -1;
     send_byte(f->sock, MSG_DONE);
     end_window(f);
     freeze_free(f);
@@ -518,13 +534,16 @@ static int guardian_connect(guardian *g, char **err)
     return 0;
 }
 
-/* Thaws, retrying for a while when the agent is busy or the connection
- * was lost (libvirtd restarted). The count thawed, or -1 with *err. */
+/* Thaws, retrying while the agent is busy or the connection was lost
+ * (libvirtd restarted): the guardian is the last one who can. A thaw is
+ * believed only once the agent no longer says it is in frozen state.
+ * The count thawed, or -1 with *err after THAW_RETRY_MS. */
 static int guardian_thaw(guardian *g, char **err)
 {
     struct timespec start, now;
+    int thawed = 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
+    for (int attempt = 1;; attempt++) {
         free(*err);
         *err = NULL;
         if (!g->conn || virConnectIsAlive(g->conn) != 1) {
@@ -533,17 +552,28 @@ static int guardian_thaw(guardian *g, char **err)
         }
         if (g->dom) {
             int n = virDomainFSThaw(g->dom, NULL, 0, 0);
-            if (n >= 0)
-                return n;
-            int code = conn_last_error_code();
-            *err = vs_xstrdup(conn_last_error());
-            if (code == VIR_ERR_NO_DOMAIN || virDomainIsActive(g->dom) == 0)
-                return 0; /* gone or shut off: nothing is frozen */
+            if (n >= 0) {
+                thawed += n;
+                if (quiesce_status(g->dom, false) != 1)
+                    return thawed;
+                *err = vs_xstrdup("the agent still says it is in frozen state");
+                vs_debug("thaw of '%s' (attempt %d): thawed %d, yet %s", g->name, attempt, n, *err);
+            } else {
+                int code = conn_last_error_code();
+                *err = vs_xstrdup(conn_last_error());
+                vs_debug("thaw of '%s' (attempt %d) failed (code %d): %s", g->name, attempt, code, *err);
+                if (code == VIR_ERR_NO_DOMAIN || virDomainIsActive(g->dom) == 0)
+                    return thawed; /* gone or shut off: nothing is frozen */
+            }
+        } else {
+            vs_debug("thaw of '%s' (attempt %d): no connection: %s", g->name, attempt,
+                     *err ? *err : "unknown error");
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (us_between(&start, &now) / 1000 >= THAW_RETRY_MS)
             return -1;
-        struct timespec ts = {0, 500 * 1000 * 1000};
+        /* Quickly at first (a busy agent), then every few seconds. */
+        struct timespec ts = {attempt < 10 ? 0 : 2, attempt < 10 ? 500 * 1000 * 1000 : 0};
         nanosleep(&ts, NULL);
     }
 }
@@ -552,6 +582,7 @@ static void guardian_thaw_and_log(guardian *g, const char *why)
 {
     autofree char *err = NULL;
     int n = guardian_thaw(g, &err);
+    vs_debug("thaw %s: %d", why, n);
     if (n > 0)
         guardian_log(g, LOG_WARNING, "thawed '%s' %s", g->name, why);
     else if (n < 0)
@@ -706,17 +737,22 @@ int quiesce_guardian_run(const char *uri, const char *uuid, int fd, unsigned tim
         } else if (c == MSG_DETACHED) {
             if (!armed || !have_deadline)
                 break;
-            /* The tool exits now; its standard error is its caller's
-             * (a pipe someone reads to the end): let it go. */
+            /* The tool exits now. Its standard error, when a pipe
+             * (command substitution, cron) or a terminal, must not be
+             * held open or written to for minutes to come: let it go.
+             * A log file is kept, to receive the deadline's line. */
             watching = false;
             close(fd);
             fd = -1;
-            int nul = open("/dev/null", O_WRONLY);
-            if (nul >= 0) {
-                dup2(nul, 2);
-                close(nul);
+            struct stat st;
+            if (fstat(2, &st) < 0 || !S_ISREG(st.st_mode)) {
+                int nul = open("/dev/null", O_WRONLY);
+                if (nul >= 0) {
+                    dup2(nul, 2);
+                    close(nul);
+                }
+                g.stderr_attached = false;
             }
-            g.stderr_attached = false;
         } else {
             vs_debug("ignored byte 0x%02x", (unsigned char)c);
         }
@@ -862,7 +898,7 @@ int quiesce_record_read(const char *domain_dir, vs_frozen_record *r)
     free(line);
     fclose(f);
     if (bad || r->frozen_at < 0 || r->deadline < 0 || r->guardian_pid < 0 || r->filesystems < 0) {
-        vs_warn("'%s' is damaged; ignoring what it says", path);
+        vs_warn("'%s' is damaged; what cannot be read in it is ignored", path);
         r->deadline = r->deadline < 0 ? 0 : r->deadline;
         r->guardian_pid = r->guardian_pid < 0 ? 0 : r->guardian_pid;
         r->frozen_at = r->frozen_at < 0 ? 0 : r->frozen_at;

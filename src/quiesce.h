@@ -46,7 +46,9 @@ int quiesce_thaw(vs_freeze *f);
  * quiesce_frozen_us_so_far, for progress). */
 long long quiesce_last_frozen_us(void);
 /* Hands the guardian over: the tool exits with the guest frozen and the
- * guardian thaws at its deadline (freeze --timeout). Frees f. */
+ * guardian thaws at its deadline (freeze --timeout). Frees f. Like
+ * quiesce_release(), thaws instead and returns -1 (reported) when a signal
+ * came since the freeze. */
 int quiesce_detach(vs_freeze *f);
 
 /* Thaws whatever froze the guest (a freeze of another client or a killed
