@@ -35,8 +35,7 @@ int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_loc
      * whatever else that operation left: a frozen guest hangs. */
     for (char **p = pending; p && *p && ctx->conn; p++) {
         autojournal vs_journal *fj = journal_load(*p);
-        if (!fj || journal_step_state(fj, "freeze") == VS_STEP_NONE ||
-            journal_step_state(fj, "thaw") == VS_STEP_DONE || !journal_uuid(fj))
+        if (!fj || !snapshot_journal_may_be_frozen(fj) || !journal_uuid(fj))
             continue;
         autodomain virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, journal_uuid(fj));
         int thawed = dom && virDomainIsActive(dom) == 1 ? quiesce_thaw_domain(dom) : 0;

@@ -374,9 +374,14 @@ int snapshot_create(vs_ctx *ctx, virDomainPtr dom, const vs_snapshot_request *re
     if (!xml)
         goto rollback;
 
-    if (active && req->quiesce != VS_QUIESCE_OFF) {
-        if (journal_step(j, "freeze") < 0)
-            goto rollback;
+    /* Nothing is written to the journal while the guest is frozen: the
+     * "snapshot" step, begun before the freeze and done after the thaw,
+     * with freeze=yes, tells recovery that the guest may be frozen. */
+    bool freezing = active && req->quiesce != VS_QUIESCE_OFF;
+    journal_set(j, "freeze", freezing ? "yes" : "no");
+    if (journal_step(j, "snapshot") < 0)
+        goto rollback;
+    if (freezing) {
         bool no_agent = false;
         vs_freeze_opts fo = {0};
         if (quiesce_freeze(ctx, dom, &fo, &frozen, &no_agent) < 0) {
@@ -390,13 +395,7 @@ int snapshot_create(vs_ctx *ctx, virDomainPtr dom, const vs_snapshot_request *re
         } else {
             quiesced = true;
         }
-        journal_set(j, "quiesced", quiesced ? "yes" : "no");
-        if (journal_step_done(j, "freeze") < 0)
-            goto rollback;
     }
-
-    if (journal_step(j, "snapshot") < 0)
-        goto rollback;
     unsigned flags = VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT |
                      VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA;
     if (active)
@@ -413,16 +412,17 @@ int snapshot_create(vs_ctx *ctx, virDomainPtr dom, const vs_snapshot_request *re
     }
     virDomainSnapshotFree(snap);
     if (frozen) {
-        if (journal_step(j, "thaw") < 0)
-            return -1; /* the guardian thaws; recover finishes the record */
         int trc = quiesce_thaw(frozen);
         frozen = NULL;
         if (trc == 0)
             s->frozen_us = quiesce_last_frozen_us();
-        if (journal_step_done(j, "thaw") < 0)
-            return -1;
     }
-    journal_step_done(j, "snapshot");
+    journal_set(j, "quiesced", quiesced ? "yes" : "no");
+    if (journal_step_done(j, "snapshot") < 0) {
+        job_signals_restore();
+        vs_error("the snapshot was taken but its record was not written; run 'virt-state recover %s'", dname);
+        return -1;
+    }
     free(s->consistency);
     s->consistency = vs_xstrdup(!active ? "offline" : quiesced ? "quiesced" : "crash-consistent");
 
@@ -449,6 +449,11 @@ rollback:
 }
 
 /* ---- recovery ----------------------------------------------------------- */
+
+bool snapshot_journal_may_be_frozen(const vs_journal *j)
+{
+    return vs_streq(journal_get(j, "freeze"), "yes") && journal_step_state(j, "snapshot") == VS_STEP_BEGUN;
+}
 
 static vs_snapshot *snapshot_from_journal(vs_journal *j)
 {
@@ -503,7 +508,7 @@ int snapshot_create_recover(vs_ctx *ctx, vs_journal *j)
                         journal_uuid(j) ? journal_uuid(j) : "no UUID", journal_path(j));
 
     /* First the guest: a freeze without its thaw hangs it. */
-    if (journal_step_state(j, "freeze") != VS_STEP_NONE && journal_step_state(j, "thaw") != VS_STEP_DONE) {
+    if (snapshot_journal_may_be_frozen(j)) {
         int thawed = quiesce_thaw_domain(dom);
         if (thawed > 0)
             vs_warn("the interrupted snapshot had left '%s' frozen; thawed %d filesystem%s", dname, thawed,
@@ -525,8 +530,9 @@ int snapshot_create_recover(vs_ctx *ctx, vs_journal *j)
 
     if (on_overlay == s->ndisks) {
         /* The snapshot was taken: finish its record. */
-        bool quiesced = vs_streq(journal_get(j, "quiesced"), "yes") ||
-                        journal_step_state(j, "freeze") == VS_STEP_DONE;
+        /* Killed between the freeze and the end of the step, it is not
+         * known whether the freeze held: say crash-consistent. */
+        bool quiesced = vs_streq(journal_get(j, "quiesced"), "yes");
         bool was_running = vs_streq(s->domain_state, "running");
         s->consistency = vs_xstrdup(!was_running ? "offline" : quiesced ? "quiesced" : "crash-consistent");
         autofree char *mpath = snapshot_manifest_path(ctx->store, dname, s->name);

@@ -31,6 +31,9 @@ typedef struct vs_snapshot_request {
  * or a journal for `recover` when even the rollback failed). */
 int snapshot_create(vs_ctx *ctx, virDomainPtr dom, const vs_snapshot_request *req, vs_snapshot **out);
 int snapshot_create_recover(vs_ctx *ctx, vs_journal *j);
+/* True when the operation journaled in j died while the guest may have
+ * been frozen by it (between its freeze and its thaw). */
+bool snapshot_journal_may_be_frozen(const vs_journal *j);
 
 /* <store>/<domain>/disk-snapshots[/<name>[/manifest.xml]] */
 char *snapshot_dir(const char *store, const char *domain, const char *name);

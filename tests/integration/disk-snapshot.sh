@@ -11,15 +11,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 VIRT_STATE=${VIRT_STATE:-$TB_TOP/_build/virt-state}
 tb_require
-CREATE_STEPS="overlays freeze snapshot thaw manifest"
+# Create's kill points: each journaled step begun and done, and the moment
+# the guest is frozen (nothing is journaled while it is).
+CREATE_FAULTS="disk-snapshot:overlays disk-snapshot:overlays:done disk-snapshot:snapshot quiesce:frozen:done
+    disk-snapshot:snapshot:done disk-snapshot:manifest disk-snapshot:manifest:done"
 COMMIT_STEPS="start pivot verify remove"
 REVERT_STEPS="overlays define"
 OFFLINE_COMMIT_STEPS="commit define verify remove"
-n_create=$(($(wc -w <<<"$CREATE_STEPS") * 2))
+n_create=$(wc -w <<<"$CREATE_FAULTS")
 n_commit=$(($(wc -w <<<"$COMMIT_STEPS") * 2))
 n_revert=$(($(wc -w <<<"$REVERT_STEPS") * 2 + 1))
 n_offline=$(($(wc -w <<<"$OFFLINE_COMMIT_STEPS") * 2))
-tap_plan $((75 + n_create * 4 + n_commit * 4 + n_revert * 3 + n_offline * 3))
+tap_plan $((76 + n_create * 4 + n_commit * 4 + n_revert * 3 + n_offline * 3))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -163,7 +166,7 @@ tap_ok $? "--quiesce off takes a snapshot without asking the agent"
 tb_virsh destroy "$nodom" >/dev/null
 
 # ---- SIGKILL while the guest is frozen ------------------------------------
-VIRT_STATE_FAULT_AT=disk-snapshot:freeze:done vs disk-snapshot create "$dom" killed >/dev/null 2>&1
+VIRT_STATE_FAULT_AT=quiesce:frozen:done vs disk-snapshot create "$dom" killed >/dev/null 2>&1
 st=$?
 t0=$SECONDS
 while [[ $(frozen_status "$dom") != '"thawed"' && $((SECONDS - t0)) -lt 10 ]]; do sleep 0.2; done
@@ -196,19 +199,17 @@ tap_ok $? "the guest counts on"
 
 # ---- every journaled step of create, killed, then recover -----------------
 k=0
-for step in $CREATE_STEPS; do
-    for when in "" ":done"; do
-        k=$((k + 1))
-        c=$(tb_counter "$dom")
-        VIRT_STATE_FAULT_AT="disk-snapshot:$step$when" vs disk-snapshot create "$dom" "f$k" >/dev/null 2>&1
-        tap_is "$?" 137 "create killed at $step$when"
-        out=$(vs recover "$dom" 2>&1)
-        tap_ok $? "recover after create killed at $step$when: ${out//$'\n'/ / }"
-        out=$(consistent "$dom")
-        tap_ok $? "consistent chain, no stray overlay $out"
-        tb_wait_agent "$dom" 10 && [[ $(frozen_status "$dom") == '"thawed"' ]] && tb_wait_counter "$dom" $((c + 1)) 30
-        tap_ok $? "guest thawed and counting (was $c)"
-    done
+for fault in $CREATE_FAULTS; do
+    k=$((k + 1))
+    c=$(tb_counter "$dom")
+    VIRT_STATE_FAULT_AT="$fault" vs disk-snapshot create "$dom" "f$k" >/dev/null 2>&1
+    tap_is "$?" 137 "create killed at $fault"
+    out=$(vs recover "$dom" 2>&1)
+    tap_ok $? "recover after create killed at $fault: ${out//$'\n'/ / }"
+    out=$(consistent "$dom")
+    tap_ok $? "consistent chain, no stray overlay $out"
+    tb_wait_agent "$dom" 10 && [[ $(frozen_status "$dom") == '"thawed"' ]] && tb_wait_counter "$dom" $((c + 1)) 30
+    tap_ok $? "guest thawed and counting (was $c)"
 done
 
 # commit_all: one commit per overlay level until both disks are on their
@@ -268,6 +269,13 @@ out=$(vs commit "$dom" --bandwidth 1 --timeout 2 2>&1)
 st=$?
 [[ $st == 1 && $out == *"not ready after 2 s"* && $((SECONDS - t0)) -lt 15 ]]
 tap_ok $? "--timeout 2 cancels a commit that is not ready ($((SECONDS - t0)) s): ${out//$'\n'/ / }"
+out=$(script -qec "'$VIRT_STATE' -c '$TB_URI' --store '$STORE' commit '$dom' --bandwidth 2 --timeout 3" /dev/null 2>&1)
+if [[ $out == *"commit vda "*"% vdb "*"%"* ]]; then
+    ok "on a terminal the commit shows each disk's progress"
+else
+    not_ok "on a terminal the commit shows each disk's progress"
+    diag "$(tr '\r' '\n' <<<"$out" | tail -n 3)"
+fi
 out=$(consistent "$dom")
 tap_ok $? "consistent after the cancelled commits $out"
 vs commit "$dom" >/dev/null 2>&1
