@@ -1,7 +1,10 @@
 /* One const vs_cmd per command file; cmds/commands.c lists them. */
 #pragma once
 
+#include <libvirt/libvirt.h>
+
 #include "cmd.h"
+#include "store.h"
 
 extern const vs_cmd cmd_help;
 extern const vs_cmd cmd_version;
@@ -22,8 +25,14 @@ extern const vs_cmd cmd_shell;
 extern const vs_cmd cmd_complete;
 extern const vs_cmd cmd_self_test;
 
-/* Shared checks of command-line input (cmds/disk_snapshot.c): each returns 0
- * or reports a usage error and returns VS_EXIT_USAGE. */
+/* Shared by the commands (cmds/common.c). The checks return 0, or report a
+ * usage error and return VS_EXIT_USAGE. */
+int cmd_usage(const char *cmd, const char *msg);
 bool cmd_valid_target(const char *target);
 int cmd_check_disks(const char *cmd, char *const *disks);
 int cmd_check_name(const char *cmd, const char *name);
+/* Connection (refused when 'local' and it is to another host), the domain
+ * named by 'word', its lock for 'operation' (refused while an interrupted
+ * operation waits for recover). Returns 0 or an exit status. */
+int cmd_open_domain(vs_ctx *ctx, const char *word, const char *operation, bool local, virDomainPtr *dom,
+                    vs_lock **lock);

@@ -36,24 +36,15 @@ static int run_commit(vs_ctx *ctx, const vs_args *args)
     args_uint(args, "bandwidth", &bw);
     args_uint(args, "timeout", &timeout);
     if (args_str(args, "bandwidth") && (bw == 0 || bw > 1048576)) {
-        fprintf(stderr, "virt-state: commit: --bandwidth must be 1 to 1048576 MiB/s\n"
-                        "Try 'virt-state commit --help' for more information.\n");
-        return VS_EXIT_USAGE;
+        return cmd_usage("commit", "--bandwidth must be 1 to 1048576 MiB/s");
     }
     if (args_str(args, "timeout") && (timeout == 0 || timeout > 604800)) {
-        fprintf(stderr, "virt-state: commit: --timeout must be 1 to 604800 seconds\n"
-                        "Try 'virt-state commit --help' for more information.\n");
-        return VS_EXIT_USAGE;
+        return cmd_usage("commit", "--timeout must be 1 to 604800 seconds");
     }
-    if (conn_require_local(ctx) < 0 || conn_ensure(ctx) < 0 || conn_require_local(ctx) < 0)
-        return VS_EXIT_FAILURE;
-    autodomain virDomainPtr dom = conn_lookup_domain(ctx, args_pos(args, 0));
-    if (!dom)
-        return VS_EXIT_FAILURE;
+    autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;
-    rc = recover_guard(ctx, virDomainGetName(dom), "commit", &lock);
-    if (rc < 0)
-        return rc == -2 ? VS_EXIT_BUSY : VS_EXIT_FAILURE;
+    if ((rc = cmd_open_domain(ctx, args_pos(args, 0), "commit", true, &dom, &lock)))
+        return rc;
     vs_commit_request req = {.disks = nd ? disks : NULL, .keep_overlay = args_flag(args, "keep-overlay"),
                              .bandwidth_mib = bw, .timeout_s = timeout};
     return commit_domain(ctx, dom, &req) < 0 ? VS_EXIT_FAILURE : 0;

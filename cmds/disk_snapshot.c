@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,46 +14,6 @@
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
-
-static int usage(const char *cmd, const char *msg)
-{
-    fprintf(stderr, "virt-state: %s: %s\nTry 'virt-state %s --help' for more information.\n", cmd, msg, cmd);
-    return VS_EXIT_USAGE;
-}
-
-/* A disk target as libvirt names them: "vda", "sdb", "hdc". */
-bool cmd_valid_target(const char *t)
-{
-    size_t n = strlen(t);
-    if (n == 0 || n > 32 || !islower((unsigned char)t[0]))
-        return false;
-    for (const char *p = t; *p; p++)
-        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p))
-            return false;
-    return true;
-}
-
-/* Checks every --disk value; returns 0 or a usage exit status. */
-int cmd_check_disks(const char *cmd, char *const *disks)
-{
-    for (char *const *p = disks; p && *p; p++)
-        if (!cmd_valid_target(*p)) {
-            autofree char *m = vs_asprintf("'%s' is not a disk target (like vda or sdb)", *p);
-            return usage(cmd, m);
-        }
-    return 0;
-}
-
-int cmd_check_name(const char *cmd, const char *name)
-{
-    if (!vs_name_is_safe(name)) {
-        autofree char *m = vs_asprintf("'%s' is not a valid name: names have no '/' and no control "
-                                       "characters, do not start with '.', and have at most 200 bytes",
-                                       name);
-        return usage(cmd, m);
-    }
-    return 0;
-}
 
 static void json_snapshot(vs_json *j, const vs_snapshot *s, const char *status)
 {
@@ -162,19 +121,14 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
     if ((rc = cmd_check_name(cmd, name)) || (rc = cmd_check_disks(cmd, disks)))
         return rc;
     if (desc && (strlen(desc) > 1024 || strpbrk(desc, "\n\r\t")))
-        return usage(cmd, "--description must be one line of at most 1024 characters");
+        return cmd_usage(cmd, "--description must be one line of at most 1024 characters");
     vs_quiesce_policy policy = !q || vs_streq(q, "auto") ? VS_QUIESCE_AUTO
                                : vs_streq(q, "required") ? VS_QUIESCE_REQUIRED
                                                           : VS_QUIESCE_OFF;
-    if (conn_require_local(ctx) < 0 || conn_ensure(ctx) < 0 || conn_require_local(ctx) < 0)
-        return VS_EXIT_FAILURE;
-    autodomain virDomainPtr dom = conn_lookup_domain(ctx, domain);
-    if (!dom)
-        return VS_EXIT_FAILURE;
+    autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;
-    rc = recover_guard(ctx, virDomainGetName(dom), cmd, &lock);
-    if (rc < 0)
-        return rc == -2 ? VS_EXIT_BUSY : VS_EXIT_FAILURE;
+    if ((rc = cmd_open_domain(ctx, domain, cmd, true, &dom, &lock)))
+        return rc;
     vs_snapshot_request req = {.name = name, .disks = nd ? disks : NULL, .quiesce = policy, .description = desc};
     autosnapshot vs_snapshot *s = NULL;
     if (snapshot_create(ctx, dom, &req, &s) < 0)
@@ -398,16 +352,11 @@ static int run_delete(vs_ctx *ctx, const vs_args *args)
     int rc;
     if ((rc = cmd_check_name(cmd, name)))
         return rc;
-    if (conn_ensure(ctx) < 0)
-        return VS_EXIT_FAILURE;
-    autodomain virDomainPtr dom = conn_lookup_domain(ctx, args_pos(args, 0));
-    if (!dom)
-        return VS_EXIT_FAILURE;
-    const char *dname = virDomainGetName(dom);
+    autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;
-    rc = recover_guard(ctx, dname, cmd, &lock);
-    if (rc < 0)
-        return rc == -2 ? VS_EXIT_BUSY : VS_EXIT_FAILURE;
+    if ((rc = cmd_open_domain(ctx, args_pos(args, 0), cmd, true, &dom, &lock)))
+        return rc;
+    const char *dname = virDomainGetName(dom);
     autosnapshot vs_snapshot *s = snapshot_load(ctx->store, dname, name);
     if (!s)
         return VS_EXIT_FAILURE;

@@ -40,16 +40,10 @@ static const char *plural(int n)
 static int open_domain(vs_ctx *ctx, const char *domain, const char *operation, virDomainPtr *dom, vs_lock **lock,
                        char **ddir)
 {
-    if (conn_ensure(ctx) < 0)
-        return VS_EXIT_FAILURE;
-    *dom = conn_lookup_domain(ctx, domain);
-    if (!*dom)
-        return VS_EXIT_FAILURE;
-    const char *name = virDomainGetName(*dom);
-    int rc = recover_guard(ctx, name, operation, lock);
-    if (rc < 0)
-        return rc == -2 ? VS_EXIT_BUSY : VS_EXIT_FAILURE;
-    *ddir = store_domain_dir(ctx->store, name);
+    int rc = cmd_open_domain(ctx, domain, operation, false, dom, lock);
+    if (rc)
+        return rc;
+    *ddir = store_domain_dir(ctx->store, virDomainGetName(*dom));
     return *ddir ? 0 : VS_EXIT_FAILURE;
 }
 

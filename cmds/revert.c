@@ -29,15 +29,10 @@ static int run_revert(vs_ctx *ctx, const vs_args *args)
     int rc;
     if ((rc = cmd_check_name("revert", name)))
         return rc;
-    if (conn_require_local(ctx) < 0 || conn_ensure(ctx) < 0 || conn_require_local(ctx) < 0)
-        return VS_EXIT_FAILURE;
-    autodomain virDomainPtr dom = conn_lookup_domain(ctx, args_pos(args, 0));
-    if (!dom)
-        return VS_EXIT_FAILURE;
+    autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;
-    rc = recover_guard(ctx, virDomainGetName(dom), "revert", &lock);
-    if (rc < 0)
-        return rc == -2 ? VS_EXIT_BUSY : VS_EXIT_FAILURE;
+    if ((rc = cmd_open_domain(ctx, args_pos(args, 0), "revert", true, &dom, &lock)))
+        return rc;
     vs_revert_request req = {.name = name, .force = args_flag(args, "force"), .start = args_flag(args, "start"),
                              .discard_current = args_flag(args, "discard-current")};
     return revert_domain(ctx, dom, &req) < 0 ? VS_EXIT_FAILURE : 0;

@@ -46,16 +46,6 @@ static void commit_disks_free(commit_disk *d, size_t n)
     free(d);
 }
 
-static bool wanted(char *const *disks, const char *target)
-{
-    if (!disks)
-        return true;
-    for (char *const *p = disks; *p; p++)
-        if (vs_streq(*p, target))
-            return true;
-    return false;
-}
-
 /* The disks to commit: each named disk (or every disk with a backing file),
  * its current file and that file's backing file. */
 static int plan(virDomainPtr dom, const vs_commit_request *req, bool active, commit_disk **out, size_t *nout)
@@ -77,7 +67,8 @@ static int plan(virDomainPtr dom, const vs_commit_request *req, bool active, com
     for (size_t i = 0; i < n; i++) {
         const vs_disk *d = &disks[i];
         bool named = req->disks != NULL;
-        if (!wanted(req->disks, d->target) || (!named && (!vs_streq(d->device, "disk") || d->readonly)))
+        if ((req->disks && !vs_strv_contains(req->disks, d->target)) ||
+            (!named && (!vs_streq(d->device, "disk") || d->readonly)))
             continue;
         if (!vs_streq(d->type, "file") || !d->source) {
             if (named) {

@@ -289,6 +289,18 @@ int quiesce_freeze(vs_ctx *ctx, virDomainPtr dom, const vs_freeze_opts *opts, vs
         n++;
     clock_gettime(CLOCK_MONOTONIC, &f->t0);
     int frozen = virDomainFSFreeze(dom, n ? (const char **)opts->mountpoints : NULL, (unsigned)n, 0);
+    /* An agent that is there but slow to answer libvirt's guest-sync (a
+     * loaded host, a TCG guest) is worth two more tries, a second apart;
+     * an agent that is not connected at all is not. */
+    for (int tries = 1; frozen < 0 && tries < 3 && !job_interrupted() &&
+                        conn_last_error_code() == VIR_ERR_AGENT_UNRESPONSIVE &&
+                        !strstr(conn_last_error(), "not connected");
+         tries++) {
+        vs_debug("the agent of '%s' did not answer (%s); trying again", name, conn_last_error());
+        sleep(1);
+        clock_gettime(CLOCK_MONOTONIC, &f->t0);
+        frozen = virDomainFSFreeze(dom, n ? (const char **)opts->mountpoints : NULL, (unsigned)n, 0);
+    }
     if (frozen < 0) {
         int code = conn_last_error_code();
         autofree char *msg = vs_xstrdup(conn_last_error());

@@ -148,16 +148,6 @@ static char *overlay_path(const char *source, const char *name)
     return vs_asprintf("%s/%s.%s.qcow2", dirname(a), base, name);
 }
 
-static bool selected(char *const *disks, const char *target)
-{
-    if (!disks)
-        return true;
-    for (char *const *p = disks; *p; p++)
-        if (vs_streq(*p, target))
-            return true;
-    return false;
-}
-
 /* Checks the request against the domain's disks and fills s->disks. */
 static int plan_disks(virDomainPtr dom, const vs_snapshot_request *req, bool active, vs_snapshot *s)
 {
@@ -182,7 +172,7 @@ static int plan_disks(virDomainPtr dom, const vs_snapshot_request *req, bool act
     for (size_t i = 0; i < n; i++) {
         const vs_disk *d = &disks[i];
         bool named = req->disks != NULL;
-        if (!selected(req->disks, d->target))
+        if (req->disks && !vs_strv_contains(req->disks, d->target))
             continue;
         if (!vs_streq(d->device, "disk") || d->readonly) {
             if (named) {

@@ -279,3 +279,11 @@ int vs_split_words(const char *line, char ***words, int *nwords)
     *nwords = (int)n;
     return 0;
 }
+
+bool vs_strv_contains(char *const *v, const char *s)
+{
+    for (; v && *v; v++)
+        if (vs_streq(*v, s))
+            return true;
+    return false;
+}

@@ -43,6 +43,8 @@ void vs_strv_sort(char **v);
 void vs_strv_push(char ***v, size_t *n, char *s); /* takes s */
 bool vs_str_has_prefix(const char *s, const char *prefix);
 bool vs_streq(const char *a, const char *b);
+/* True when the NULL-terminated v holds s. */
+bool vs_strv_contains(char *const *v, const char *s);
 
 /* Strict number parsing: the whole string, in range, no sign tricks. */
 int vs_parse_ulong(const char *s, unsigned long max, unsigned long *out);

@@ -76,6 +76,14 @@ static void test_remote_uri(void)
     ok(!conn_uri_is_remote(NULL), "uri: none (libvirt's default) is checked once connected");
 }
 
+static void test_strv_contains(void)
+{
+    char *v[] = {"vda", "vdb", NULL};
+    ok(vs_strv_contains(v, "vdb"), "strv: holds vdb");
+    ok(!vs_strv_contains(v, "vd"), "strv: a prefix is not a member");
+    ok(!vs_strv_contains(NULL, "vda"), "strv: NULL holds nothing");
+}
+
 int main(void)
 {
     test_split();
@@ -83,5 +91,6 @@ int main(void)
     test_names();
     test_bytes();
     test_remote_uri();
+    test_strv_contains();
     return done_testing();
 }

@@ -1,0 +1,66 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "conn.h"
+#include "recover.h"
+#include "util.h"
+
+int cmd_usage(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "virt-state: %s: %s\nTry 'virt-state %s --help' for more information.\n", cmd, msg, cmd);
+    return VS_EXIT_USAGE;
+}
+
+/* A disk target as libvirt names them: "vda", "sdb", "hdc". */
+bool cmd_valid_target(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n > 32 || !islower((unsigned char)t[0]))
+        return false;
+    for (const char *p = t; *p; p++)
+        if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
+/* Checks every --disk value; returns 0 or a usage exit status. */
+int cmd_check_disks(const char *cmd, char *const *disks)
+{
+    for (char *const *p = disks; p && *p; p++)
+        if (!cmd_valid_target(*p)) {
+            autofree char *m = vs_asprintf("'%s' is not a disk target (like vda or sdb)", *p);
+            return cmd_usage(cmd, m);
+        }
+    return 0;
+}
+
+int cmd_check_name(const char *cmd, const char *name)
+{
+    if (!vs_name_is_safe(name)) {
+        autofree char *m = vs_asprintf("'%s' is not a valid name: names have no '/' and no control "
+                                       "characters, do not start with '.', and have at most 200 bytes",
+                                       name);
+        return cmd_usage(cmd, m);
+    }
+    return 0;
+}
+
+int cmd_open_domain(vs_ctx *ctx, const char *word, const char *operation, bool local, virDomainPtr *dom,
+                    vs_lock **lock)
+{
+    if (local && conn_require_local(ctx) < 0)
+        return VS_EXIT_FAILURE;
+    if (conn_ensure(ctx) < 0 || (local && conn_require_local(ctx) < 0))
+        return VS_EXIT_FAILURE;
+    *dom = conn_lookup_domain(ctx, word);
+    if (!*dom)
+        return VS_EXIT_FAILURE;
+    int rc = recover_guard(ctx, virDomainGetName(*dom), operation, lock);
+    if (rc < 0)
+        return rc == -2 ? VS_EXIT_BUSY : VS_EXIT_FAILURE;
+    return 0;
+}
