@@ -156,3 +156,99 @@ char *qemuimg_backing_file(const char *image, char **format, bool report)
     }
     return found;
 }
+
+/* ---- persistent bitmaps -------------------------------------------------- */
+
+/* Skips a JSON string starting at *p == '"'; returns the char after it. */
+static const char *skip_string(const char *p)
+{
+    for (p++; *p && *p != '"'; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
+}
+
+/* The end of the JSON value (object or array) opening at *p. */
+static const char *skip_nested(const char *p)
+{
+    int depth = 0;
+    while (*p) {
+        if (*p == '"') {
+            p = skip_string(p);
+            continue;
+        }
+        if (*p == '{' || *p == '[')
+            depth++;
+        else if ((*p == '}' || *p == ']') && --depth == 0)
+            return p + 1;
+        p++;
+    }
+    return p;
+}
+
+/* The string value of "key" inside [obj, end), unescaped-free: a name with
+ * a backslash escape is refused (NULL), as is a missing key. */
+static char *json_field_string(const char *obj, const char *end, const char *key)
+{
+    autofree char *pat = vs_asprintf("\"%s\": \"", key);
+    const char *p = strstr(obj, pat);
+    if (!p || p >= end)
+        return NULL;
+    p += strlen(pat);
+    const char *q = p;
+    while (q < end && *q != '"' && *q != '\\')
+        q++;
+    return q < end && *q == '"' ? vs_xstrndup(p, (size_t)(q - p)) : NULL;
+}
+
+int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied)
+{
+    char *const argv[] = {"qemu-img", "info", "-U", "--output=json", (char *)from, NULL};
+    autofree char *out = NULL;
+    *copied = 0;
+    if (run(argv, &out, true) < 0)
+        return -1;
+    const char *p = strstr(out, "\"bitmaps\": [");
+    if (!p)
+        return 0;
+    p = strchr(p, '[');
+    const char *list_end = skip_nested(p);
+    int ret = 0;
+    for (p++; p < list_end; p++) {
+        if (*p == '"') {
+            p = skip_string(p) - 1;
+            continue;
+        }
+        if (*p != '{')
+            continue;
+        const char *end = skip_nested(p);
+        const char *flags = strstr(p, "\"flags\": [");
+        const char *flags_end = flags && flags < end ? skip_nested(strchr(flags, '[')) : NULL;
+        autofree char *name = json_field_string(p, end, "name");
+        const char *g = strstr(p, "\"granularity\": ");
+        unsigned long long gran = g && g < end ? strtoull(g + strlen("\"granularity\": "), NULL, 10) : 0;
+        bool is_auto = false, in_use = false;
+        for (const char *f = flags; flags_end && f < flags_end; f++) {
+            if (strncmp(f, "\"auto\"", 6) == 0)
+                is_auto = true;
+            if (strncmp(f, "\"in-use\"", 8) == 0)
+                in_use = true;
+        }
+        p = end - 1;
+        /* Only the bitmaps libvirt keeps recording (auto) and that were
+         * stored cleanly (not in-use): they describe the frozen state. */
+        if (!name || !is_auto || in_use || gran == 0) {
+            if (name && is_auto && in_use)
+                vs_warn("bitmap '%s' of '%s' was not stored cleanly; not carried over", name, from);
+            continue;
+        }
+        char gs[32];
+        snprintf(gs, sizeof(gs), "%llu", gran);
+        char *const add[] = {"qemu-img", "bitmap", "--add", "-g", gs, (char *)to, name, NULL};
+        if (run(add, NULL, true) < 0)
+            ret = -1;
+        else
+            (*copied)++;
+    }
+    return ret;
+}

@@ -19,3 +19,12 @@ int qemuimg_commit(const char *overlay, bool drop);
  * 'format' is given (NULL when none or on error; errors are reported only
  * with 'report'). */
 char *qemuimg_backing_file(const char *image, char **format, bool report);
+
+/* Adds to the image 'to' (a fresh overlay nothing has opened yet) an empty
+ * persistent bitmap for each bitmap of 'from' that libvirt records into
+ * (flag "auto", stored cleanly), so that libvirt checkpoints stay usable
+ * once the domain runs on 'to': libvirt 9.0 needs a checkpoint's bitmap in
+ * the top image, and adding it later through QEMU gives wrong incremental
+ * backups (docs/research/checkpoints-and-external-snapshots.md). *copied
+ * counts them. Returns 0, or -1 after reporting. */
+int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied);

@@ -133,11 +133,21 @@ int revert_domain(vs_ctx *ctx, virDomainPtr dom, const vs_revert_request *req)
     }
     if (journal_step(j, "overlays") < 0)
         goto rollback;
-    for (; made < s->ndisks; made++)
+    for (; made < s->ndisks; made++) {
         if (job_interrupted() || qemuimg_create_overlay(fresh[made], s->disks[made].backing,
                                                         s->disks[made].backing_format,
                                                         s->disks[made].virtual_size) < 0)
             goto rollback;
+        /* libvirt checkpoints need their bitmaps in the top image. */
+        int nb = 0;
+        if (vs_streq(s->disks[made].backing_format, "qcow2") &&
+            qemuimg_copy_bitmaps(s->disks[made].backing, fresh[made], &nb) < 0)
+            vs_warn("disk %s: not every checkpoint bitmap of '%s' was carried over; incremental backups "
+                    "of this disk need a new full backup",
+                    s->disks[made].target, s->disks[made].backing);
+        if (nb > 0)
+            vs_debug("disk %s: %d checkpoint bitmap%s carried over", s->disks[made].target, nb, nb == 1 ? "" : "s");
+    }
     if (journal_step_done(j, "overlays") < 0 || job_interrupted())
         goto rollback;
     if (journal_step(j, "define") < 0)

@@ -74,7 +74,7 @@ tap_is() {
 }
 # Called from the EXIT trap: a missing test (plan not met) is a failure.
 tap_done() {
-    if [[ -n $_TAP_PLAN && $_TAP_N -lt $_TAP_PLAN ]]; then
+    if [[ -n $_TAP_PLAN && $_TAP_N -ne $_TAP_PLAN ]]; then
         diag "planned $_TAP_PLAN tests, ran $_TAP_N"
         return 1
     fi
