@@ -258,24 +258,16 @@ tap_ok $? "Ctrl-C cancels the commit and says where the domain stands (exit $st)
 tap_is "$(src "$dom" vda):$(src "$dom" vda --inactive)" "$ovl:$ovl" "the domain still runs on its overlay"
 bj=$(tb_virsh blockjob "$dom" vda 2>&1; tb_virsh blockjob "$dom" vdb 2>&1)
 # (virsh -q prints nothing when a disk has no block job.)
-if [[ -z $bj && -z $(ls "$STORE/$dom/journal") ]]; then
-    ok "no block job and no journal left behind"
-else
-    not_ok "no block job and no journal left behind"
-    diag "$bj" "$(ls "$STORE/$dom/journal")"
-fi
+[[ -z $bj && -z $(ls "$STORE/$dom/journal") ]]
+tap_ok $? "no block job and no journal left behind" || diag "$bj" "$(ls "$STORE/$dom/journal")"
 t0=$SECONDS
 out=$(vs commit "$dom" --bandwidth 1 --timeout 2 2>&1)
 st=$?
 [[ $st == 1 && $out == *"not ready after 2 s"* && $((SECONDS - t0)) -lt 15 ]]
 tap_ok $? "--timeout 2 cancels a commit that is not ready ($((SECONDS - t0)) s): ${out//$'\n'/ / }"
 out=$(script -qec "'$VIRT_STATE' -c '$TB_URI' --store '$STORE' commit '$dom' --bandwidth 2 --timeout 3" /dev/null 2>&1)
-if [[ $out == *"commit vda "*"% vdb "*"%"* ]]; then
-    ok "on a terminal the commit shows each disk's progress"
-else
-    not_ok "on a terminal the commit shows each disk's progress"
-    diag "$(tr '\r' '\n' <<<"$out" | tail -n 3)"
-fi
+[[ $out == *"commit vda "*"% vdb "*"%"* ]]
+tap_ok $? "on a terminal the commit shows each disk's progress" || diag "$(tr '\r' '\n' <<<"$out" | tail -n 3)"
 out=$(consistent "$dom")
 tap_ok $? "consistent after the cancelled commits $out"
 vs commit "$dom" >/dev/null 2>&1

@@ -44,12 +44,14 @@ diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
 ok() { _TAP_N=$((_TAP_N + 1)); echo "ok $_TAP_N - $*"; }
 not_ok() { _TAP_N=$((_TAP_N + 1)); _TAP_FAILED=$((_TAP_FAILED + 1)); echo "not ok $_TAP_N - $*"; }
 tap_skip() { _TAP_N=$((_TAP_N + 1)); echo "ok $_TAP_N # SKIP $*"; }
-# tap_ok STATUS MSG: passes when STATUS is 0 (an exit status):
-#   [[ $b -gt $a ]]; tap_ok $? "counter increases"
+# tap_ok STATUS MSG: passes when STATUS is 0 (an exit status), and returns
+# STATUS, so that diagnostics can follow a failure:
+#   [[ $b -gt $a ]]; tap_ok $? "counter increases" || diag "$a, $b"
 tap_ok() {
     local st=$1
     shift
     if [[ $st == 0 ]]; then ok "$@"; else not_ok "$@"; fi
+    return "$st"
 }
 # tap_run MSG CMD [ARGS...]: runs CMD, passes when it succeeds; its output
 # goes to the TAP stream as diagnostics when it fails.
