@@ -118,18 +118,12 @@ out:
 
 static void journal_commit_disks(vs_journal *j, const commit_disk *c, size_t n)
 {
-    char key[64], val[32];
-    snprintf(val, sizeof(val), "%zu", n);
-    journal_set(j, "disks", val);
+    journal_set_disk_count(j, n);
     for (size_t i = 0; i < n; i++) {
-        snprintf(key, sizeof(key), "disk.%zu.target", i);
-        journal_set(j, key, c[i].target);
-        snprintf(key, sizeof(key), "disk.%zu.top", i);
-        journal_set(j, key, c[i].top);
-        snprintf(key, sizeof(key), "disk.%zu.base", i);
-        journal_set(j, key, c[i].base);
-        snprintf(key, sizeof(key), "disk.%zu.base-format", i);
-        journal_set(j, key, c[i].base_format);
+        journal_set_disk(j, i, "target", c[i].target);
+        journal_set_disk(j, i, "top", c[i].top);
+        journal_set_disk(j, i, "base", c[i].base);
+        journal_set_disk(j, i, "base-format", c[i].base_format);
     }
 }
 
@@ -490,20 +484,16 @@ int commit_domain(vs_ctx *ctx, virDomainPtr dom, const vs_commit_request *req)
 int commit_recover(vs_ctx *ctx, vs_journal *j)
 {
     const char *dname = journal_domain(j);
-    const char *nd = journal_get(j, "disks");
-    unsigned long n = 0;
-    if (!nd || vs_parse_ulong(nd, 64, &n) < 0 || n == 0)
-        return vs_error("journal '%s' lacks the commit's disks", journal_path(j));
+    size_t n = journal_disk_count(j, "the commit");
+    if (n == 0)
+        return -1;
     commit_disk *c = vs_xcalloc(n, sizeof(*c));
     int ret = -1;
     for (size_t i = 0; i < n; i++) {
-        char key[64];
         const char *v[4];
         const char *names[] = {"target", "top", "base", "base-format"};
-        for (int k = 0; k < 4; k++) {
-            snprintf(key, sizeof(key), "disk.%zu.%s", i, names[k]);
-            v[k] = journal_get(j, key);
-        }
+        for (int k = 0; k < 4; k++)
+            v[k] = journal_get_disk(j, i, names[k]);
         if (!v[0] || !v[1] || !v[2] || !v[3] || v[1][0] != '/' || v[2][0] != '/') {
             vs_error("journal '%s' has an incomplete disk entry", journal_path(j));
             goto out;

@@ -328,3 +328,35 @@ const char *journal_last_step(const vs_journal *j, vs_step_state *state)
     *state = j->steps[j->nsteps - 1].state;
     return j->steps[j->nsteps - 1].name;
 }
+
+void journal_set_disk(vs_journal *j, size_t i, const char *field, const char *value)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "disk.%zu.%s", i, field);
+    journal_set(j, key, value);
+}
+
+const char *journal_get_disk(const vs_journal *j, size_t i, const char *field)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "disk.%zu.%s", i, field);
+    return journal_get(j, key);
+}
+
+void journal_set_disk_count(vs_journal *j, size_t n)
+{
+    char val[32];
+    snprintf(val, sizeof(val), "%zu", n);
+    journal_set(j, "disks", val);
+}
+
+size_t journal_disk_count(const vs_journal *j, const char *what)
+{
+    const char *v = journal_get(j, "disks");
+    unsigned long n = 0;
+    if (!v || vs_parse_ulong(v, 64, &n) < 0 || n == 0) {
+        vs_error("journal '%s' lacks the disks of %s", journal_path(j), what);
+        return 0;
+    }
+    return n;
+}

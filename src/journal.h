@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum {
     VS_STEP_NONE = 0,
@@ -39,6 +40,13 @@ const char *journal_domain(const vs_journal *j);
 const char *journal_uuid(const vs_journal *j);
 const char *journal_path(const vs_journal *j);
 const char *journal_get(const vs_journal *j, const char *key);
+/* Per-disk parameters, "disk.<i>.<field>", and their count, "disks". */
+void journal_set_disk(vs_journal *j, size_t i, const char *field, const char *value);
+const char *journal_get_disk(const vs_journal *j, size_t i, const char *field);
+void journal_set_disk_count(vs_journal *j, size_t n);
+/* The recorded count of disks (1 to 64); 0 after reporting that the
+ * journal of 'what' ("the commit") lacks it. */
+size_t journal_disk_count(const vs_journal *j, const char *what);
 vs_step_state journal_step_state(const vs_journal *j, const char *step);
 /* The last step recorded, and its state. */
 const char *journal_last_step(const vs_journal *j, vs_step_state *state);

@@ -99,10 +99,8 @@ int revert_domain(vs_ctx *ctx, virDomainPtr dom, const vs_revert_request *req)
     vs_journal *j = NULL;
     if (!ddir || !(j = journal_begin(ddir, OP, dname, uuid)))
         goto out;
-    char key[64], val[32];
     journal_set(j, "name", req->name);
-    snprintf(val, sizeof(val), "%zu", s->ndisks);
-    journal_set(j, "disks", val);
+    journal_set_disk_count(j, s->ndisks);
     char **fresh = vs_xcalloc(s->ndisks + 1, sizeof(char *));
     for (size_t i = 0; i < s->ndisks; i++) {
         fresh[i] = fresh_overlay(s->disks[i].overlay);
@@ -111,12 +109,9 @@ int revert_domain(vs_ctx *ctx, virDomainPtr dom, const vs_revert_request *req)
             journal_finish(j);
             goto out_j;
         }
-        snprintf(key, sizeof(key), "disk.%zu.target", i);
-        journal_set(j, key, s->disks[i].target);
-        snprintf(key, sizeof(key), "disk.%zu.new", i);
-        journal_set(j, key, fresh[i]);
-        snprintf(key, sizeof(key), "disk.%zu.old", i);
-        journal_set(j, key, current[i] ? current[i] : "");
+        journal_set_disk(j, i, "target", s->disks[i].target);
+        journal_set_disk(j, i, "new", fresh[i]);
+        journal_set_disk(j, i, "old", current[i] ? current[i] : "");
     }
 
     job_signals_install();
@@ -231,10 +226,9 @@ out:
 int revert_recover(vs_ctx *ctx, vs_journal *j)
 {
     const char *dname = journal_domain(j);
-    const char *ndisks = journal_get(j, "disks");
-    unsigned long n = 0;
-    if (!ndisks || vs_parse_ulong(ndisks, 64, &n) < 0 || n == 0)
-        return vs_error("journal '%s' lacks the revert's disks", journal_path(j));
+    size_t n = journal_disk_count(j, "the revert");
+    if (n == 0)
+        return -1;
     autodomain virDomainPtr dom = journal_uuid(j) ? virDomainLookupByUUIDString(ctx->conn, journal_uuid(j)) : NULL;
     if (!dom)
         return vs_error("domain '%s' no longer exists; journal '%s' left for inspection", dname, journal_path(j));
@@ -244,11 +238,8 @@ int revert_recover(vs_ctx *ctx, vs_journal *j)
         return -1;
     size_t on_new = 0;
     for (size_t i = 0; i < n; i++) {
-        char key[64];
-        snprintf(key, sizeof(key), "disk.%zu.target", i);
-        const char *t = journal_get(j, key);
-        snprintf(key, sizeof(key), "disk.%zu.new", i);
-        const char *nw = journal_get(j, key);
+        const char *t = journal_get_disk(j, i, "target");
+        const char *nw = journal_get_disk(j, i, "new");
         const vs_disk *d = t ? domain_disk_find(disks, nd, t) : NULL;
         if (d && nw && vs_streq(d->source, nw))
             on_new++;
@@ -260,9 +251,7 @@ int revert_recover(vs_ctx *ctx, vs_journal *j)
         ret = journal_finish(j);
     } else if (on_new == 0) {
         for (size_t i = 0; i < n; i++) {
-            char key[64];
-            snprintf(key, sizeof(key), "disk.%zu.new", i);
-            const char *nw = journal_get(j, key);
+            const char *nw = journal_get_disk(j, i, "new");
             if (nw && nw[0] == '/' && !strstr(nw, "/../") && unlink(nw) == 0)
                 vs_debug("removed %s", nw);
         }

@@ -263,24 +263,17 @@ static char *snapshot_xml(virDomainPtr dom, const vs_snapshot *s, bool active)
 
 static void journal_disks(vs_journal *j, const vs_snapshot *s)
 {
-    char key[64], val[32];
-    snprintf(val, sizeof(val), "%zu", s->ndisks);
-    journal_set(j, "disks", val);
+    char val[32];
+    journal_set_disk_count(j, s->ndisks);
     for (size_t i = 0; i < s->ndisks; i++) {
-        snprintf(key, sizeof(key), "disk.%zu.target", i);
-        journal_set(j, key, s->disks[i].target);
-        snprintf(key, sizeof(key), "disk.%zu.overlay", i);
-        journal_set(j, key, s->disks[i].overlay);
-        snprintf(key, sizeof(key), "disk.%zu.backing", i);
-        journal_set(j, key, s->disks[i].backing);
-        snprintf(key, sizeof(key), "disk.%zu.format", i);
-        journal_set(j, key, s->disks[i].backing_format);
-        snprintf(key, sizeof(key), "disk.%zu.size", i);
+        journal_set_disk(j, i, "target", s->disks[i].target);
+        journal_set_disk(j, i, "overlay", s->disks[i].overlay);
+        journal_set_disk(j, i, "backing", s->disks[i].backing);
+        journal_set_disk(j, i, "format", s->disks[i].backing_format);
         snprintf(val, sizeof(val), "%llu", s->disks[i].virtual_size);
-        journal_set(j, key, val);
-        snprintf(key, sizeof(key), "disk.%zu.backing-size", i);
+        journal_set_disk(j, i, "size", val);
         snprintf(val, sizeof(val), "%llu", s->disks[i].backing_size);
-        journal_set(j, key, val);
+        journal_set_disk(j, i, "backing-size", val);
     }
 }
 
@@ -447,10 +440,9 @@ bool snapshot_journal_may_be_frozen(const vs_journal *j)
 
 static vs_snapshot *snapshot_from_journal(vs_journal *j)
 {
-    const char *nd = journal_get(j, "disks");
-    unsigned long n = 0;
-    if (!nd || vs_parse_ulong(nd, 64, &n) < 0 || n == 0)
-        return vs_error("journal '%s' lacks the snapshot's disks", journal_path(j)), NULL;
+    size_t n = journal_disk_count(j, "the snapshot");
+    if (n == 0)
+        return NULL;
     vs_snapshot *s = vs_xcalloc(1, sizeof(*s));
     s->name = vs_xstrdup(journal_get(j, "name") ? journal_get(j, "name") : "");
     s->domain = vs_xstrdup(journal_domain(j));
@@ -462,13 +454,10 @@ static vs_snapshot *snapshot_from_journal(vs_journal *j)
     s->frozen_us = -1;
     s->disks = vs_xcalloc(n, sizeof(*s->disks));
     for (size_t i = 0; i < n; i++) {
-        char key[64];
         const char *v[6];
         const char *names[] = {"target", "overlay", "backing", "format", "size", "backing-size"};
-        for (int k = 0; k < 6; k++) {
-            snprintf(key, sizeof(key), "disk.%zu.%s", i, names[k]);
-            v[k] = journal_get(j, key);
-        }
+        for (int k = 0; k < 6; k++)
+            v[k] = journal_get_disk(j, i, names[k]);
         if (!v[0] || !v[1] || !v[2] || !v[3] || v[1][0] != '/' || v[2][0] != '/' || strstr(v[1], "/../")) {
             manifest_snapshot_free(s);
             return vs_error("journal '%s' has an incomplete disk entry", journal_path(j)), NULL;

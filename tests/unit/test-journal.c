@@ -115,11 +115,43 @@ static void test_bad_journals(void)
     free(dir);
 }
 
+static void test_disk_params(void)
+{
+    char *ddir = vs_asprintf("%s/web2", tmpdir);
+    vs_journal *j = journal_begin(ddir, "commit", "web2", "6695eb01-f6a4-8304-79aa-97f2502e193f");
+    journal_set_disk_count(j, 2);
+    journal_set_disk(j, 0, "target", "vda");
+    journal_set_disk(j, 1, "top", "/i/vdb.s1.qcow2");
+    ok(journal_step(j, "start") == 0, "disks: written with the next step");
+    char **list = journal_list(ddir);
+    vs_journal *r = list ? journal_load(list[0]) : NULL;
+    ok(r && journal_disk_count(r, "the commit") == 2, "disks: the count reads back");
+    is_str(r ? journal_get_disk(r, 0, "target") : NULL, "vda", "disks: disk 0's target reads back");
+    is_str(r ? journal_get(r, "disk.1.top") : NULL, "/i/vdb.s1.qcow2", "disks: stored as disk.<i>.<field>");
+    ok(r && !journal_get_disk(r, 1, "target"), "disks: a field never set is missing");
+    journal_set(j, "disks", "0");
+    journal_step(j, "next");
+    vs_journal *z = list ? journal_load(list[0]) : NULL;
+    ok(z && journal_disk_count(z, "the commit") == 0, "disks: a count of 0 is refused");
+    journal_set(j, "disks", "65");
+    journal_step(j, "again");
+    vs_journal *big = list ? journal_load(list[0]) : NULL;
+    ok(big && journal_disk_count(big, "the commit") == 0, "disks: more than 64 is refused");
+    journal_finish(j);
+    journal_free(big);
+    journal_free(z);
+    journal_free(r);
+    journal_free(j);
+    vs_strv_free(list);
+    free(ddir);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir))
         return 99;
     test_roundtrip();
+    test_disk_params();
     test_fault_injection();
     test_bad_journals();
     char *rm = vs_asprintf("rm -rf %s", tmpdir);
