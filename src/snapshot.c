@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/tree.h>
+
 #include "conn.h"
 #include "domain.h"
 #include "job.h"
@@ -118,24 +120,6 @@ void snapshot_forget_frozen_in(const char *store, const char *domain, char *cons
 
 /* ---- create ------------------------------------------------------------ */
 
-static char *xml_escape(const char *s)
-{
-    size_t n = 0;
-    for (const char *p = s; *p; p++)
-        n += (*p == '<' || *p == '>') ? 4 : *p == '&' ? 5 : (*p == '"' || *p == '\'') ? 6 : 1;
-    char *out = vs_xmalloc(n + 1), *o = out;
-    for (const char *p = s; *p; p++) {
-        const char *r = *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : *p == '&' ? "&amp;"
-                      : *p == '"' ? "&quot;" : *p == '\'' ? "&apos;" : NULL;
-        if (r)
-            o = stpcpy(o, r);
-        else
-            *o++ = *p;
-    }
-    *o = '\0';
-    return out;
-}
-
 /* "<dir>/<stem>.<name>.qcow2" beside the disk's current file. */
 static char *overlay_path(const char *source, const char *name)
 {
@@ -230,34 +214,31 @@ static char *snapshot_xml(virDomainPtr dom, const vs_snapshot *s, bool active)
     size_t n = 0;
     if (domain_disks(dom, !active, &disks, &n) < 0)
         return NULL;
-    autofree char *name = xml_escape(s->name);
-    size_t cap = 256, len = 0;
-    char *x = vs_xmalloc(cap);
-#define APPEND(...)                                                                                     \
-    do {                                                                                                \
-        autofree char *piece_ = vs_asprintf(__VA_ARGS__);                                               \
-        size_t l_ = strlen(piece_);                                                                     \
-        while (len + l_ + 1 > cap)                                                                      \
-            x = vs_xrealloc(x, cap *= 2);                                                               \
-        memcpy(x + len, piece_, l_ + 1);                                                                \
-        len += l_;                                                                                      \
-    } while (0)
-    APPEND("<domainsnapshot>\n  <name>%s</name>\n  <disks>\n", name);
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "domainsnapshot");
+    xmlDocSetRootElement(doc, root);
+    xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST s->name);
+    xmlNodePtr list = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
     for (size_t i = 0; i < n; i++) {
-        autofree char *t = xml_escape(disks[i].target);
         const vs_snap_disk *sd = manifest_snapshot_disk(s, disks[i].target);
-        if (sd) {
-            autofree char *ov = xml_escape(sd->overlay);
-            APPEND("    <disk name='%s' snapshot='external' type='file'>\n"
-                   "      <driver type='qcow2'/>\n      <source file='%s'/>\n    </disk>\n",
-                   t, ov);
-        } else {
-            APPEND("    <disk name='%s' snapshot='no'/>\n", t);
-        }
+        xmlNodePtr d = xmlNewChild(list, NULL, BAD_CAST "disk", NULL);
+        xmlSetProp(d, BAD_CAST "name", BAD_CAST disks[i].target);
+        xmlSetProp(d, BAD_CAST "snapshot", BAD_CAST(sd ? "external" : "no"));
+        if (!sd)
+            continue;
+        xmlSetProp(d, BAD_CAST "type", BAD_CAST "file");
+        xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "driver", NULL), BAD_CAST "type", BAD_CAST "qcow2");
+        xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "source", NULL), BAD_CAST "file", BAD_CAST sd->overlay);
     }
-    APPEND("  </disks>\n</domainsnapshot>\n");
-#undef APPEND
     domain_disks_free(disks, n);
+    xmlChar *buf = NULL;
+    int len = 0;
+    xmlDocDumpFormatMemory(doc, &buf, &len, 1);
+    xmlFreeDoc(doc);
+    char *x = buf ? vs_xstrndup((const char *)buf, (size_t)len) : NULL;
+    xmlFree(buf);
+    if (!x)
+        vs_error("cannot write the snapshot XML");
     return x;
 }
 
