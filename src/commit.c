@@ -321,6 +321,18 @@ out:
     return ret;
 }
 
+/* The persistent definition names every disk's base (one define). */
+static int redefine_on_bases(virDomainPtr dom, const commit_disk *c, size_t n)
+{
+    const char **t = vs_xcalloc(n, sizeof(char *)), **s = vs_xcalloc(n, sizeof(char *)),
+               **f = vs_xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        t[i] = c[i].target, s[i] = c[i].base, f[i] = c[i].base_format;
+    int rc = domain_redefine_disks(dom, n, t, s, f);
+    free(t), free(s), free(f);
+    return rc;
+}
+
 /* After the pivots: libvirt's live and persistent views name the bases. */
 static int verify_and_fix(virDomainPtr dom, const commit_disk *c, size_t n)
 {
@@ -347,15 +359,7 @@ static int verify_and_fix(virDomainPtr dom, const commit_disk *c, size_t n)
             stale = true;
     }
     domain_disks_free(inact, ni);
-    if (stale) {
-        const char **t = vs_xcalloc(n, sizeof(char *)), **s = vs_xcalloc(n, sizeof(char *)),
-                   **f = vs_xcalloc(n, sizeof(char *));
-        for (size_t i = 0; i < n; i++)
-            t[i] = c[i].target, s[i] = c[i].base, f[i] = c[i].base_format;
-        ret = domain_redefine_disks(dom, n, t, s, f);
-        free(t), free(s), free(f);
-    }
-    return ret;
+    return stale ? redefine_on_bases(dom, c, n) : ret;
 }
 
 /* ---- shut-off domain ----------------------------------------------------- */
@@ -377,13 +381,7 @@ static int commit_offline(virDomainPtr dom, commit_disk *c, size_t n, const vs_c
     }
     if (journal_step_done(j, "commit") < 0 || journal_step(j, "define") < 0)
         return -1;
-    const char **t = vs_xcalloc(n, sizeof(char *)), **s = vs_xcalloc(n, sizeof(char *)),
-               **f = vs_xcalloc(n, sizeof(char *));
-    for (size_t i = 0; i < n; i++)
-        t[i] = c[i].target, s[i] = c[i].base, f[i] = c[i].base_format;
-    int rc = domain_redefine_disks(dom, n, t, s, f);
-    free(t), free(s), free(f);
-    if (rc < 0)
+    if (redefine_on_bases(dom, c, n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         c[i].pivoted = true;
