@@ -28,6 +28,8 @@ extern const vs_cmd cmd_self_test;
 /* Shared by the commands (cmds/common.c). The checks return 0, or report a
  * usage error and return VS_EXIT_USAGE. */
 int cmd_usage(const char *cmd, const char *msg);
+/* The one positional of commands that take only a DOMAIN. */
+extern const vs_positional cmd_domain_arg[];
 bool cmd_valid_target(const char *target);
 int cmd_check_disks(const char *cmd, char *const *disks);
 int cmd_check_name(const char *cmd, const char *name);

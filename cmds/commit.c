@@ -20,11 +20,6 @@ static const vs_option commit_options[] = {
     {NULL, 0, 0, NULL, 0, NULL, 0, NULL},
 };
 
-static const vs_positional commit_args[] = {
-    {"DOMAIN", VS_COMPLETE_DOMAIN, false, false, "the domain: name, UUID or id"},
-    {NULL, 0, false, false, NULL},
-};
-
 static int run_commit(vs_ctx *ctx, const vs_args *args)
 {
     size_t nd;
@@ -63,7 +58,7 @@ const vs_cmd cmd_commit = {
                    "snapshots that had frozen the bases are forgotten: their frozen state is gone.\n"
                    "Ctrl-C cancels cleanly before the pivot.",
     .options = commit_options,
-    .args = commit_args,
+    .args = cmd_domain_arg,
     .handler = run_commit,
     .flags = 0,
 };

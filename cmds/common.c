@@ -9,6 +9,11 @@
 #include "recover.h"
 #include "util.h"
 
+const vs_positional cmd_domain_arg[] = {
+    {"DOMAIN", VS_COMPLETE_DOMAIN, false, false, "the domain: name, UUID or id"},
+    {NULL, 0, false, false, NULL},
+};
+
 int cmd_usage(const char *cmd, const char *msg)
 {
     fprintf(stderr, "virt-state: %s: %s\nTry 'virt-state %s --help' for more information.\n", cmd, msg, cmd);

@@ -167,11 +167,6 @@ const vs_cmd cmd_disk_snapshot_create = {
 
 /* ---- list ---------------------------------------------------------------- */
 
-static const vs_positional domain_only_args[] = {
-    {"DOMAIN", VS_COMPLETE_DOMAIN, false, false, "the domain: name, UUID or id"},
-    {NULL, 0, false, false, NULL},
-};
-
 /* The domain's name in the store: looked up in libvirt when it answers (a
  * UUID or id given), else the word itself (the domain may be gone). */
 static char *store_name(vs_ctx *ctx, const char *word)
@@ -270,7 +265,7 @@ const vs_cmd cmd_disk_snapshot_list = {
                    "and its status: 'current' when the domain runs on its overlays, 'kept' when the\n"
                    "domain has moved on (a later snapshot or a revert).",
     .options = NULL,
-    .args = domain_only_args,
+    .args = cmd_domain_arg,
     .handler = run_list,
     .flags = VS_CMD_READ_ONLY,
 };

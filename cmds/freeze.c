@@ -57,11 +57,6 @@ static const vs_option freeze_options[] = {
     {NULL, 0, 0, NULL, 0, NULL, 0, NULL},
 };
 
-static const vs_positional domain_arg[] = {
-    {"DOMAIN", VS_COMPLETE_DOMAIN, false, false, "the domain: name, UUID or id"},
-    {NULL, 0, false, false, NULL},
-};
-
 static void report_freeze(vs_ctx *ctx, const char *name, int count, unsigned long timeout, long guardian)
 {
     if (timeout)
@@ -177,7 +172,7 @@ const vs_cmd cmd_freeze = {
                    "without it they stay frozen until 'virt-state thaw'. Either way, a signal or\n"
                    "the death of virt-state while it is freezing thaws them.",
     .options = freeze_options,
-    .args = domain_arg,
+    .args = cmd_domain_arg,
     .handler = run_freeze,
     .flags = 0,
 };
@@ -267,7 +262,7 @@ const vs_cmd cmd_thaw = {
                    "freeze --timeout, and forgets the freeze. A guest that is not frozen is\n"
                    "left as it is.",
     .options = NULL,
-    .args = domain_arg,
+    .args = cmd_domain_arg,
     .handler = run_thaw,
     .flags = 0,
 };
