@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "manifest-xml.h"
 #include "store.h"
 #include "util.h"
 
@@ -106,29 +107,32 @@ static char *problem_text(xml_problem *p)
     return t;
 }
 
-/* The compiled-in schema, parsed on first use and kept for the process. */
-static xmlRelaxNGPtr disk_snapshot_schema(void)
+/* A compiled-in schema, parsed on first use and kept for the process. */
+xmlRelaxNGPtr manifest_xml_schema(const char *text, xmlRelaxNGPtr *cache)
 {
-    static xmlRelaxNGPtr schema;
-    if (schema)
-        return schema;
+    if (*cache)
+        return *cache;
     xml_problem p = {0};
-    xmlRelaxNGParserCtxtPtr pc =
-        xmlRelaxNGNewMemParserCtxt(vs_schema_disk_snapshot, (int)strlen(vs_schema_disk_snapshot));
+    xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewMemParserCtxt(text, (int)strlen(text));
     if (!pc)
         return vs_error("cannot load the manifest schema"), NULL;
     xmlRelaxNGSetParserStructuredErrors(pc, note_problem, &p);
-    schema = xmlRelaxNGParse(pc);
+    *cache = xmlRelaxNGParse(pc);
     xmlRelaxNGFreeParserCtxt(pc);
     autofree char *why = problem_text(&p);
-    if (!schema)
+    if (!*cache)
         vs_error("the compiled-in manifest schema is broken: %s", why);
-    return schema;
+    return *cache;
 }
 
-static int validate(xmlDocPtr doc, const char *what)
+static xmlRelaxNGPtr disk_snapshot_schema(void)
 {
-    xmlRelaxNGPtr schema = disk_snapshot_schema();
+    static xmlRelaxNGPtr schema;
+    return manifest_xml_schema(vs_schema_disk_snapshot, &schema);
+}
+
+static int validate(xmlDocPtr doc, xmlRelaxNGPtr schema, const char *what)
+{
     if (!schema)
         return -1;
     xmlRelaxNGValidCtxtPtr vc = xmlRelaxNGNewValidCtxt(schema);
@@ -147,7 +151,7 @@ static int validate(xmlDocPtr doc, const char *what)
 
 /* ---- reading -------------------------------------------------------------- */
 
-static char *text_of(xmlNodePtr n)
+char *manifest_xml_text(xmlNodePtr n)
 {
     xmlChar *c = xmlNodeGetContent(n);
     char *s = vs_xstrdup(c ? (const char *)c : "");
@@ -156,9 +160,9 @@ static char *text_of(xmlNodePtr n)
 }
 
 /* Decimal digits only, as the schema has them, up to max. */
-static int number_of(xmlNodePtr n, unsigned long long max, unsigned long long *out)
+int manifest_xml_number(xmlNodePtr n, unsigned long long max, unsigned long long *out)
 {
-    autofree char *t = text_of(n);
+    autofree char *t = manifest_xml_text(n);
     unsigned long long v = 0;
     if (!*t)
         return -1;
@@ -171,7 +175,7 @@ static int number_of(xmlNodePtr n, unsigned long long max, unsigned long long *o
     return 0;
 }
 
-static bool is_elem(xmlNodePtr n, const char *name)
+bool manifest_xml_is(xmlNodePtr n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0;
 }
@@ -182,18 +186,18 @@ static int read_disk(xmlNodePtr e, vs_snap_disk *d)
     d->target = vs_xstrdup(target ? (const char *)target : "");
     xmlFree(target);
     for (xmlNodePtr n = e->children; n; n = n->next) {
-        if (is_elem(n, "overlay")) {
-            d->overlay = text_of(n);
-        } else if (is_elem(n, "backing")) {
+        if (manifest_xml_is(n, "overlay")) {
+            d->overlay = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "backing")) {
             xmlChar *format = xmlGetProp(n, BAD_CAST "format");
             d->backing_format = vs_xstrdup(format ? (const char *)format : "");
             xmlFree(format);
-            d->backing = text_of(n);
-        } else if (is_elem(n, "virtual-size")) {
-            if (number_of(n, ULLONG_MAX, &d->virtual_size) < 0)
+            d->backing = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "virtual-size")) {
+            if (manifest_xml_number(n, ULLONG_MAX, &d->virtual_size) < 0)
                 return -1;
-        } else if (is_elem(n, "backing-size")) {
-            if (number_of(n, ULLONG_MAX, &d->backing_size) < 0)
+        } else if (manifest_xml_is(n, "backing-size")) {
+            if (manifest_xml_number(n, ULLONG_MAX, &d->backing_size) < 0)
                 return -1;
         }
     }
@@ -207,29 +211,29 @@ static int read_snapshot(xmlNodePtr root, vs_snapshot *s)
     unsigned long long v;
     s->frozen_us = -1;
     for (xmlNodePtr n = root->children; n; n = n->next) {
-        if (is_elem(n, "name")) {
-            s->name = text_of(n);
-        } else if (is_elem(n, "domain")) {
-            s->domain = text_of(n);
-        } else if (is_elem(n, "uuid")) {
-            s->uuid = text_of(n);
-        } else if (is_elem(n, "description")) {
-            s->description = text_of(n);
-        } else if (is_elem(n, "created")) {
-            if (number_of(n, LLONG_MAX, &v) < 0)
+        if (manifest_xml_is(n, "name")) {
+            s->name = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "domain")) {
+            s->domain = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "uuid")) {
+            s->uuid = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "description")) {
+            s->description = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "created")) {
+            if (manifest_xml_number(n, LLONG_MAX, &v) < 0)
                 return -1;
             s->created = (long long)v;
-        } else if (is_elem(n, "consistency")) {
-            s->consistency = text_of(n);
-        } else if (is_elem(n, "domain-state")) {
-            s->domain_state = text_of(n);
-        } else if (is_elem(n, "frozen-us")) {
-            if (number_of(n, LLONG_MAX, &v) < 0)
+        } else if (manifest_xml_is(n, "consistency")) {
+            s->consistency = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "domain-state")) {
+            s->domain_state = manifest_xml_text(n);
+        } else if (manifest_xml_is(n, "frozen-us")) {
+            if (manifest_xml_number(n, LLONG_MAX, &v) < 0)
                 return -1;
             s->frozen_us = (long long)v;
-        } else if (is_elem(n, "disks")) {
+        } else if (manifest_xml_is(n, "disks")) {
             for (xmlNodePtr d = n->children; d; d = d->next) {
-                if (!is_elem(d, "disk"))
+                if (!manifest_xml_is(d, "disk"))
                     continue;
                 s->disks = vs_xrealloc(s->disks, (s->ndisks + 1) * sizeof(*s->disks));
                 s->disks[s->ndisks] = (vs_snap_disk){0};
@@ -244,7 +248,7 @@ static int read_snapshot(xmlNodePtr root, vs_snapshot *s)
 /* Absolute, with no "." or ".." component and no trailing "/": the path
  * names the file it says, whatever the working directory or symlinks to
  * directories. */
-static bool path_is_plain(const char *path)
+bool manifest_path_is_plain(const char *path)
 {
     if (path[0] != '/' || path[strlen(path) - 1] == '/')
         return false;
@@ -269,7 +273,7 @@ static int check_snapshot(const vs_snapshot *s, const char *what)
         return vs_error("%s is invalid: the domain name is not a safe file name", what);
     for (size_t i = 0; i < s->ndisks; i++) {
         const vs_snap_disk *d = &s->disks[i];
-        if (!path_is_plain(d->overlay) || !path_is_plain(d->backing))
+        if (!manifest_path_is_plain(d->overlay) || !manifest_path_is_plain(d->backing))
             return vs_error("%s is invalid: disk %s: paths must be absolute, without '.' or '..' "
                             "components or a trailing '/'", what, d->target);
         if (strcmp(d->overlay, d->backing) == 0)
@@ -286,8 +290,10 @@ static int check_snapshot(const vs_snapshot *s, const char *what)
     return 0;
 }
 
-/* 'what' names the text in messages: "manifest '/x/manifest.xml'". */
-static vs_snapshot *parse_manifest(const char *xml, size_t len, const char *what)
+/* Parses manifest text and validates it against the schema: the document,
+ * or NULL after reporting. 'what' names the text in messages ("manifest
+ * '/x/manifest.xml'"). */
+xmlDocPtr manifest_xml_read(const char *xml, size_t len, xmlRelaxNGPtr schema, const char *what)
 {
     if (len > MANIFEST_MAX_BYTES)
         return vs_error("%s is larger than 1 MiB; that is no manifest", what), NULL;
@@ -310,18 +316,26 @@ static vs_snapshot *parse_manifest(const char *xml, size_t len, const char *what
         return NULL;
     }
     xmlFreeParserCtxt(pc);
-
-    vs_snapshot *s = NULL;
-    if (doc->intSubset || doc->extSubset)
+    if (doc->intSubset || doc->extSubset) {
         vs_error("%s has a document type declaration; manifests must not have one", what);
-    else if (validate(doc, what) == 0) {
-        s = vs_xcalloc(1, sizeof(*s));
-        if (read_snapshot(xmlDocGetRootElement(doc), s) < 0) {
-            vs_error("%s is invalid: a number is out of range", what);
-            manifest_snapshot_free(vs_steal(&s));
-        } else if (check_snapshot(s, what) < 0) {
-            manifest_snapshot_free(vs_steal(&s));
-        }
+    } else if (validate(doc, schema, what) == 0) {
+        return doc;
+    }
+    xmlFreeDoc(doc);
+    return NULL;
+}
+
+static vs_snapshot *parse_manifest(const char *xml, size_t len, const char *what)
+{
+    xmlDocPtr doc = manifest_xml_read(xml, len, disk_snapshot_schema(), what);
+    if (!doc)
+        return NULL;
+    vs_snapshot *s = vs_xcalloc(1, sizeof(*s));
+    if (read_snapshot(xmlDocGetRootElement(doc), s) < 0) {
+        vs_error("%s is invalid: a number is out of range", what);
+        manifest_snapshot_free(vs_steal(&s));
+    } else if (check_snapshot(s, what) < 0) {
+        manifest_snapshot_free(vs_steal(&s));
     }
     xmlFreeDoc(doc);
     return s;
@@ -333,7 +347,7 @@ vs_snapshot *manifest_snapshot_parse(const char *xml, size_t len, const char *so
     return parse_manifest(xml, len, what);
 }
 
-vs_snapshot *manifest_snapshot_load(const char *path)
+char *manifest_read_file(const char *path, size_t *len)
 {
     /* O_NONBLOCK: a FIFO put in the manifest's place must not hang us. */
     autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -356,16 +370,38 @@ vs_snapshot *manifest_snapshot_load(const char *path)
         if (r == 0 || got > MANIFEST_MAX_BYTES)
             break;
     }
-    return manifest_snapshot_parse(buf, got, path);
+    *len = got;
+    return vs_steal(&buf);
+}
+
+vs_snapshot *manifest_snapshot_load(const char *path)
+{
+    size_t len;
+    autofree char *buf = manifest_read_file(path, &len);
+    return buf ? manifest_snapshot_parse(buf, len, path) : NULL;
 }
 
 /* ---- writing -------------------------------------------------------------- */
 
-static void add_number(xmlNodePtr parent, const char *name, unsigned long long v)
+void manifest_xml_add_number(xmlNodePtr parent, const char *name, unsigned long long v)
 {
     char buf[32];
     snprintf(buf, sizeof(buf), "%llu", v);
     xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST buf);
+}
+
+char *manifest_xml_dump(xmlDocPtr doc, const char *what)
+{
+    xmlChar *out = NULL;
+    int len = 0;
+    xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
+    if (!out || len <= 0) {
+        xmlFree(out);
+        return vs_error("cannot format %s", what), NULL;
+    }
+    char *text = vs_xstrndup((const char *)out, (size_t)len);
+    xmlFree(out);
+    return text;
 }
 
 char *manifest_snapshot_format(const vs_snapshot *s)
@@ -384,11 +420,11 @@ char *manifest_snapshot_format(const vs_snapshot *s)
     xmlNewTextChild(root, NULL, BAD_CAST "uuid", BAD_CAST s->uuid);
     if (s->description)
         xmlNewTextChild(root, NULL, BAD_CAST "description", BAD_CAST s->description);
-    add_number(root, "created", (unsigned long long)s->created);
+    manifest_xml_add_number(root, "created", (unsigned long long)s->created);
     xmlNewTextChild(root, NULL, BAD_CAST "consistency", BAD_CAST s->consistency);
     xmlNewTextChild(root, NULL, BAD_CAST "domain-state", BAD_CAST s->domain_state);
     if (s->frozen_us >= 0)
-        add_number(root, "frozen-us", (unsigned long long)s->frozen_us);
+        manifest_xml_add_number(root, "frozen-us", (unsigned long long)s->frozen_us);
     xmlNodePtr disks = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
     for (size_t i = 0; i < s->ndisks; i++) {
         const vs_snap_disk *d = &s->disks[i];
@@ -397,19 +433,13 @@ char *manifest_snapshot_format(const vs_snapshot *s)
         xmlNewTextChild(e, NULL, BAD_CAST "overlay", BAD_CAST d->overlay);
         xmlNodePtr b = xmlNewTextChild(e, NULL, BAD_CAST "backing", BAD_CAST d->backing);
         xmlNewProp(b, BAD_CAST "format", BAD_CAST d->backing_format);
-        add_number(e, "virtual-size", d->virtual_size);
-        add_number(e, "backing-size", d->backing_size);
+        manifest_xml_add_number(e, "virtual-size", d->virtual_size);
+        manifest_xml_add_number(e, "backing-size", d->backing_size);
     }
-    xmlChar *out = NULL;
-    int len = 0;
-    xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
+    autofree char *text = manifest_xml_dump(doc, what);
     xmlFreeDoc(doc);
-    if (!out || len <= 0) {
-        xmlFree(out);
-        return vs_error("cannot format %s", what), NULL;
-    }
-    autofree char *text = vs_xstrndup((const char *)out, (size_t)len);
-    xmlFree(out);
+    if (!text)
+        return NULL;
 
     /* Never hand out a manifest we would refuse to read back: this catches
      * what the tree API lets through (missing fields, bad values, control
