@@ -14,7 +14,7 @@ export PATH
 # The one package list. Keep it sorted by purpose.
 PACKAGES="
 autoconf automake make gcc pkg-config
-libvirt-dev libxml2-dev libreadline-dev libpopt-dev
+libvirt-dev libxml2-dev libreadline-dev libpopt-dev libssl-dev
 bash-completion
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-x86 qemu-utils qemu-block-extra
