@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "restore_point.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -609,14 +610,23 @@ static void complete_value(vs_ctx *ctx, vs_completer c, const char *const *choic
             push_if_prefix(out, nout, *p, cur);
         break;
     }
-    case VS_COMPLETE_DISK_SNAPSHOT: {
+    case VS_COMPLETE_DISK_SNAPSHOT:
+    case VS_COMPLETE_RESTORE_POINT:
+    case VS_COMPLETE_STATE_NAME: {
         /* Names in the store under the domain given before (its name as
          * typed: completion does not ask libvirt to resolve UUIDs). */
         if (!domain_word || !vs_name_is_safe(domain_word) || !ctx->store)
             break;
-        autostrv char **names = snapshot_names(ctx->store, domain_word);
-        for (char **p = names; p && *p; p++)
-            push_if_prefix(out, nout, *p, cur);
+        if (c != VS_COMPLETE_RESTORE_POINT) {
+            autostrv char **names = snapshot_names(ctx->store, domain_word);
+            for (char **p = names; p && *p; p++)
+                push_if_prefix(out, nout, *p, cur);
+        }
+        if (c != VS_COMPLETE_DISK_SNAPSHOT) {
+            autostrv char **names = rp_names(ctx->store, domain_word);
+            for (char **p = names; p && *p; p++)
+                push_if_prefix(out, nout, *p, cur);
+        }
         break;
     }
     case VS_COMPLETE_CHOICES:

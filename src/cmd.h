@@ -18,6 +18,8 @@ typedef enum {
     VS_COMPLETE_COMMAND,    /* a virt-state command */
     VS_COMPLETE_DISK_SNAPSHOT, /* a disk snapshot of the DOMAIN given before it */
     VS_COMPLETE_DISK,       /* a disk target of the DOMAIN given before it */
+    VS_COMPLETE_RESTORE_POINT, /* a restore point of the DOMAIN given before it */
+    VS_COMPLETE_STATE_NAME, /* a restore point or disk snapshot of the DOMAIN given before it */
 } vs_completer;
 
 typedef enum {

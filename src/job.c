@@ -191,3 +191,15 @@ void job_print_summary(const char *label, const vs_job_result *r)
     snprintf(line, sizeof(line), "%s: 100%% (%s in %llu ms, %s/s)", label, done, r->elapsed_ms, rate);
     progress_end(line);
 }
+
+void job_wait_idle(virDomainPtr dom)
+{
+    for (int i = 0; i < 3600; i++) {
+        virDomainJobInfo info;
+        if (virDomainGetJobInfo(dom, &info) < 0 || info.type == VIR_DOMAIN_JOB_NONE)
+            return;
+        if (i == 0)
+            vs_info("waiting for the job still running on the domain");
+        sleep(1);
+    }
+}

@@ -37,3 +37,7 @@ void job_completed_stats(virDomainPtr dom, vs_job_result *r);
 /* Ends the progress line on a terminal with "save: 100% (96.0 MiB in 68 ms,
  * 1.4 GiB/s)" when the statistics are there. */
 void job_print_summary(const char *label, const vs_job_result *r);
+
+/* Waits (up to an hour) while libvirt still runs a job on the domain: the
+ * save or snapshot of a killed client goes on in the daemon. */
+void job_wait_idle(virDomainPtr dom);

@@ -7,6 +7,7 @@
 #include "journal.h"
 #include "quiesce.h"
 #include "commit.h"
+#include "restore_point.h"
 #include "revert.h"
 #include "save.h"
 #include "snapshot.h"
@@ -22,6 +23,9 @@ static const recover_handler handlers[] = {
     {"disk-snapshot", snapshot_create_recover},
     {"commit", commit_recover},
     {"revert", revert_recover},
+    {"restore-point", rp_create_recover},
+    {"restore-point-delete", rp_delete_recover},
+    {"revert-point", rp_revert_recover},
 };
 
 int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_lock **lock)
@@ -35,7 +39,7 @@ int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_loc
      * whatever else that operation left: a frozen guest hangs. */
     for (char **p = pending; p && *p && ctx->conn; p++) {
         autojournal vs_journal *fj = journal_load(*p);
-        if (!fj || !snapshot_journal_may_be_frozen(fj) || !journal_uuid(fj))
+        if (!fj || !(snapshot_journal_may_be_frozen(fj) || rp_journal_may_be_frozen(fj)) || !journal_uuid(fj))
             continue;
         autodomain virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, journal_uuid(fj));
         int thawed = dom && virDomainIsActive(dom) == 1 ? quiesce_thaw_domain(dom) : 0;

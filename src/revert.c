@@ -55,7 +55,7 @@ int revert_domain(vs_ctx *ctx, virDomainPtr dom, const vs_revert_request *req)
     autofree char *sp = snapshot_dir(ctx->store, dname, req->name);
     autofree char *ddir = store_domain_dir(ctx->store, dname);
     if (access(sp, F_OK) != 0 && access(rp, F_OK) == 0)
-        return vs_error("'%s' is a restore point; this version reverts disk snapshots only", req->name);
+        return vs_error("'%s' is a restore point", req->name);
     autosnapshot vs_snapshot *s = snapshot_load(ctx->store, dname, req->name);
     if (!s)
         return -1;

@@ -111,20 +111,6 @@ rollback:
     return -1;
 }
 
-/* Waits while libvirt still runs a job on the domain (the save of a killed
- * client goes on in the daemon). */
-static void wait_for_job(virDomainPtr dom)
-{
-    for (int i = 0; i < 3600; i++) {
-        virDomainJobInfo info;
-        if (virDomainGetJobInfo(dom, &info) < 0 || info.type == VIR_DOMAIN_JOB_NONE)
-            return;
-        if (i == 0)
-            vs_info("waiting for the job still running on the domain");
-        sleep(1);
-    }
-}
-
 int save_recover(vs_ctx *ctx, vs_journal *j)
 {
     const char *file = journal_get(j, "file");
@@ -141,7 +127,7 @@ int save_recover(vs_ctx *ctx, vs_journal *j)
 
     autodomain virDomainPtr dom = journal_uuid(j) ? virDomainLookupByUUIDString(ctx->conn, journal_uuid(j)) : NULL;
     if (dom)
-        wait_for_job(dom);
+        job_wait_idle(dom);
     bool active = dom && virDomainIsActive(dom) == 1;
     bool complete = false;
     if (!active) {

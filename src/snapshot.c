@@ -121,7 +121,7 @@ void snapshot_forget_frozen_in(const char *store, const char *domain, char *cons
 /* ---- create ------------------------------------------------------------ */
 
 /* "<dir>/<stem>.<name>.qcow2" beside the disk's current file. */
-static char *overlay_path(const char *source, const char *name)
+char *snapshot_overlay_path(const char *source, const char *name)
 {
     autofree char *a = vs_xstrdup(source);
     autofree char *b = vs_xstrdup(source);
@@ -133,7 +133,7 @@ static char *overlay_path(const char *source, const char *name)
 }
 
 /* Checks the request against the domain's disks and fills s->disks. */
-static int plan_disks(virDomainPtr dom, const vs_snapshot_request *req, bool active, vs_snapshot *s)
+int snapshot_plan_disks(virDomainPtr dom, const vs_snapshot_request *req, bool active, vs_snapshot *s)
 {
     vs_disk *disks = NULL;
     size_t n = 0;
@@ -186,7 +186,7 @@ static int plan_disks(virDomainPtr dom, const vs_snapshot_request *req, bool act
         x->target = vs_xstrdup(d->target);
         x->backing = vs_xstrdup(d->source);
         x->backing_format = vs_xstrdup(d->format);
-        x->overlay = overlay_path(d->source, req->name);
+        x->overlay = snapshot_overlay_path(d->source, req->name);
         x->virtual_size = bi.capacity;
         struct stat st;
         x->backing_size = stat(d->source, &st) == 0 ? (unsigned long long)st.st_blocks * 512 : 0;
@@ -298,7 +298,7 @@ int snapshot_create(vs_ctx *ctx, virDomainPtr dom, const vs_snapshot_request *re
     s->created = (long long)time(NULL);
     s->domain_state = vs_xstrdup(active ? "running" : "shut off");
     s->frozen_us = -1;
-    if (plan_disks(dom, req, active, s) < 0)
+    if (snapshot_plan_disks(dom, req, active, s) < 0)
         return -1;
     if (!active && req->quiesce == VS_QUIESCE_REQUIRED)
         vs_info("domain '%s' is shut off: its disks are consistent without quiescing", dname);

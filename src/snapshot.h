@@ -49,3 +49,11 @@ int snapshot_forget(const char *store, const char *domain, const char *name);
 /* Forgets every snapshot whose frozen backing file is one of 'bases' (a
  * commit wrote into them: their frozen state is gone). Reports each. */
 void snapshot_forget_frozen_in(const char *store, const char *domain, char *const *bases, size_t n);
+
+/* "<dir>/<stem>.<name>.qcow2" beside a disk's current file. */
+char *snapshot_overlay_path(const char *source, const char *name);
+/* Checks the request's disks against the domain (every writable file disk
+ * when req->disks is NULL; read-only disks and CD-ROMs left out) and fills
+ * s->disks with their targets, overlays to create, frozen files, formats
+ * and sizes. Returns 0, or -1 after reporting. */
+int snapshot_plan_disks(virDomainPtr dom, const vs_snapshot_request *req, bool active, vs_snapshot *s);
