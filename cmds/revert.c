@@ -57,6 +57,10 @@ static int run_revert(vs_ctx *ctx, const vs_args *args)
                                     .dry_run = args_flag(args, "dry-run")};
         return rp_revert(ctx, dom, &req) < 0 ? VS_EXIT_FAILURE : 0;
     }
+    autofree char *dsm = snapshot_manifest_path(ctx->store, dname, name);
+    if (access(dsm, F_OK) != 0)
+        return vs_error("domain '%s' has no restore point or disk snapshot named '%s'", dname, name),
+               VS_EXIT_FAILURE;
     if (running || paused)
         return cmd_usage("revert", "--running and --paused are for restore points; with a disk snapshot, --start "
                                    "starts the domain");

@@ -17,7 +17,7 @@ xmlRelaxNGPtr manifest_xml_schema(const char *text, xmlRelaxNGPtr *cache);
  * the document, or NULL after reporting. 'what' names it in messages. */
 xmlDocPtr manifest_xml_read(const char *xml, size_t len, xmlRelaxNGPtr schema, const char *what);
 /* Reads at most 1 MiB (plus one byte, to tell a larger file) of a regular
- * file without blocking on FIFOs; NULL after reporting. */
+ * file without blocking on FIFOs, NUL-terminated; NULL after reporting. */
 char *manifest_read_file(const char *path, size_t *len);
 /* The document as UTF-8 text, indented; NULL after reporting. */
 char *manifest_xml_dump(xmlDocPtr doc, const char *what);

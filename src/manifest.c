@@ -358,7 +358,7 @@ char *manifest_read_file(const char *path, size_t *len)
         return vs_error("manifest '%s' is not a regular file", path), NULL;
 
     /* Read one byte past the limit rather than trust st_size. */
-    autofree char *buf = vs_xmalloc(MANIFEST_MAX_BYTES + 1);
+    autofree char *buf = vs_xmalloc(MANIFEST_MAX_BYTES + 2);
     size_t got = 0;
     for (;;) {
         ssize_t r = read(fd, buf + got, MANIFEST_MAX_BYTES + 1 - got);
@@ -370,6 +370,7 @@ char *manifest_read_file(const char *path, size_t *len)
         if (r == 0 || got > MANIFEST_MAX_BYTES)
             break;
     }
+    buf[got] = '\0'; /* the text is used as a C string too */
     *len = got;
     return vs_steal(&buf);
 }
