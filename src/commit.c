@@ -13,6 +13,7 @@
 #include "job.h"
 #include "output.h"
 #include "qemuimg.h"
+#include "restore_point.h"
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
@@ -406,6 +407,18 @@ int commit_domain(vs_ctx *ctx, virDomainPtr dom, const vs_commit_request *req)
     size_t n = 0;
     if (plan(dom, req, active, &c, &n) < 0)
         return -1;
+    /* A restore point's frozen file is its state: never written into. */
+    for (size_t i = 0; i < n; i++) {
+        autofree char *who = NULL;
+        if (rp_freezes(ctx->store, dname, c[i].base, &who)) {
+            vs_error("disk %s: '%s' is the state of restore point '%s'; committing into it would destroy the "
+                     "point ('virt-state restore-point delete %s %s' merges its overlay when nothing else needs "
+                     "it)",
+                     c[i].target, c[i].base, who, dname, who);
+            commit_disks_free(c, n);
+            return -1;
+        }
+    }
     autofree char *uuid = domain_uuid_string(dom);
     autofree char *ddir = store_domain_dir(ctx->store, dname);
     vs_journal *j = ddir ? journal_begin(ddir, OP, dname, uuid) : NULL;

@@ -252,3 +252,34 @@ int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied)
     }
     return ret;
 }
+
+char **qemuimg_bitmap_names(const char *image, bool *ok)
+{
+    char *const argv[] = {"qemu-img", "info", "-U", "--output=json", (char *)image, NULL};
+    autofree char *out = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    *ok = false;
+    if (run(argv, &out, true) < 0)
+        return NULL;
+    *ok = true;
+    const char *p = strstr(out, "\"bitmaps\": [");
+    if (!p)
+        return NULL;
+    p = strchr(p, '[');
+    const char *list_end = skip_nested(p);
+    for (p++; p < list_end; p++) {
+        if (*p == '"') {
+            p = skip_string(p) - 1;
+            continue;
+        }
+        if (*p != '{')
+            continue;
+        const char *end = skip_nested(p);
+        char *name = json_field_string(p, end, "name");
+        if (name)
+            vs_strv_push(&names, &n, name);
+        p = end - 1;
+    }
+    return names;
+}

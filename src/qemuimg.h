@@ -28,3 +28,7 @@ char *qemuimg_backing_file(const char *image, char **format, bool report);
  * backups (docs/research/checkpoints-and-external-snapshots.md). *copied
  * counts them. Returns 0, or -1 after reporting. */
 int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied);
+
+/* The names of the persistent bitmaps in an image's top layer (NULL when
+ * none); *ok is false (reported) when qemu-img could not read it. */
+char **qemuimg_bitmap_names(const char *image, bool *ok);

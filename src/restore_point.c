@@ -13,6 +13,7 @@
 
 #include <libxml/tree.h>
 
+#include "checkpoint.h"
 #include "commit.h"
 #include "conn.h"
 #include "digest.h"
@@ -1075,6 +1076,19 @@ static int keep_current(vs_ctx *ctx, virDomainPtr dom, vs_journal *j, vs_restore
     return write_manifest(ctx->store, k);
 }
 
+/* Checkpoints the state gone back to cannot serve (made after the point)
+ * lose their metadata, before anything takes a new backup. */
+static void drop_checkpoints(virDomainPtr dom, size_t n, const char *const *fresh, const vs_journal *j)
+{
+    const char **t = vs_xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        t[i] = journal_get_disk(j, i, "target");
+    if (checkpoint_drop_missing(dom, n, t, fresh) < 0)
+        vs_warn("some checkpoints of '%s' may not match the state gone back to; take a full backup next",
+                virDomainGetName(dom));
+    free(t);
+}
+
 int rp_revert(vs_ctx *ctx, virDomainPtr dom, const vs_rp_revert_request *req)
 {
     const char *dname = virDomainGetName(dom);
@@ -1277,6 +1291,7 @@ int rp_revert(vs_ctx *ctx, virDomainPtr dom, const vs_rp_revert_request *req)
     virDomainFree(nd);
     journal_step_done(j, "define");
     job_signals_restore();
+    drop_checkpoints(dom, p->ndisks, (const char *const *)fresh, j);
 
     int ret = 0;
     if (start) {
@@ -1457,6 +1472,13 @@ int rp_revert_recover(vs_ctx *ctx, vs_journal *j)
     domain_disks_free(disks, nd);
     if (on_new == n) {
         const char *start = journal_get(j, "start");
+        {
+            const char **fresh = vs_xcalloc(n, sizeof(char *));
+            for (size_t i = 0; i < n; i++)
+                fresh[i] = journal_get_disk(j, i, "new");
+            drop_checkpoints(dom, n, fresh, j);
+            free(fresh);
+        }
         if (virDomainIsActive(dom) != 1 && start && !vs_streq(start, "no")) {
             autofree char *mem = rp_path(ctx->store, dname, name, VS_RP_MEMORY);
             bool paused = vs_streq(start, "paused");

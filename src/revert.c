@@ -7,12 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "conn.h"
 #include "domain.h"
 #include "job.h"
 #include "manifest.h"
 #include "output.h"
 #include "qemuimg.h"
+#include "restore_point.h"
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
@@ -31,20 +33,6 @@ static char *fresh_overlay(const char *overlay)
         free(p);
     }
     return NULL;
-}
-
-/* True when some snapshot of the domain names 'path' as overlay or backing. */
-static bool referenced(const char *store, const char *domain, const char *path)
-{
-    autostrv char **names = snapshot_names(store, domain);
-    for (char **p = names; p && *p; p++) {
-        autofree char *m = snapshot_manifest_path(store, domain, *p);
-        autosnapshot vs_snapshot *s = manifest_snapshot_load(m);
-        for (size_t i = 0; s && i < s->ndisks; i++)
-            if (vs_streq(s->disks[i].overlay, path) || vs_streq(s->disks[i].backing, path))
-                return true;
-    }
-    return false;
 }
 
 int revert_domain(vs_ctx *ctx, virDomainPtr dom, const vs_revert_request *req)
@@ -158,13 +146,21 @@ int revert_domain(vs_ctx *ctx, virDomainPtr dom, const vs_revert_request *req)
     }
     journal_step_done(j, "define");
     job_signals_restore();
+    {
+        const char **t = vs_xcalloc(s->ndisks, sizeof(char *));
+        for (size_t i = 0; i < s->ndisks; i++)
+            t[i] = s->disks[i].target;
+        if (checkpoint_drop_missing(dom, s->ndisks, t, (const char *const *)fresh) < 0)
+            vs_warn("some checkpoints of '%s' may not match the state gone back to; take a full backup next", dname);
+        free(t);
+    }
     for (size_t i = 0; i < s->ndisks; i++) {
         vs_info("disk %s of '%s' is back at snapshot '%s' (new overlay '%s')", s->disks[i].target, dname,
                 req->name, fresh[i]);
         const char *old = current[i];
         if (!old || vs_streq(old, s->disks[i].backing))
             continue;
-        if (req->discard_current && !referenced(ctx->store, dname, old)) {
+        if (req->discard_current && !rp_file_referenced(ctx->store, dname, old)) {
             if (unlink(old) == 0)
                 vs_info("removed '%s', the state before the revert", old);
         } else {

@@ -21,7 +21,7 @@ REVERT_FAULTS="revert-point:keep revert-point:keep:done revert-point:overlays re
 DELETE_FAULTS="restore-point-delete:forget restore-point-delete:forget:done restore-point-delete:reparent
     restore-point-delete:reparent:done"
 n_faults=$(($(wc -w <<<"$CREATE_FAULTS $REVERT_FAULTS $DELETE_FAULTS")))
-tap_plan $((76 + n_faults * 4))
+tap_plan $((86 + n_faults * 4))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -319,6 +319,66 @@ for f in $DELETE_FAULTS; do
     wait_counting "$dom"
     tap_ok $? "the guest counts on"
 done
+
+# ---- commit never writes into a point's frozen file -------------------------
+vs restore-point create "$dom" G --quiesce off >/dev/null 2>&1
+out=$(vs commit "$dom" 2>&1)
+[[ $? == 1 && $out == *"is the state of restore point 'G'"* ]]
+tap_ok $? "commit refuses to write into G's frozen files"
+vs restore-point verify "$dom" G >/dev/null 2>&1
+tap_ok $? "G still verifies"
+vs restore-point delete "$dom" G >/dev/null 2>&1
+tap_ok $? "delete G (its overlay is merged)"
+
+# ---- restore points and libvirt checkpoints: incremental backups stay exact --
+bk=$TB_RUN/bk
+mkdir -p "$bk"/full1 "$bk"/inc "$bk"/full2
+backup_xml() { # DIR [CHECKPOINT]: push backup of vda and vdb into DIR
+    echo "<domainbackup mode='push'>${2:+<incremental>$2</incremental>}<disks>"
+    for t in vda vdb; do
+        echo "<disk name='$t' type='file'><driver type='qcow2'/><target file='$1/$t.qcow2'/></disk>"
+    done
+    echo "</disks></domainbackup>"
+}
+wait_job() {
+    local end=$((SECONDS + 120))
+    while tb_virsh domjobinfo "$dom" 2>/dev/null | grep -q 'Job type: *\(Unbounded\|Bounded\)'; do
+        [[ $SECONDS -lt $end ]] || return 1
+        sleep 0.5
+    done
+    tb_virsh domjobinfo --completed "$dom" | grep -q 'Job type: *Completed'
+}
+backup_xml "$bk/full1" >"$bk/full1.xml"
+echo "<domaincheckpoint><name>C1</name></domaincheckpoint>" >"$bk/c1.xml"
+tb_virsh backup-begin "$dom" "$bk/full1.xml" "$bk/c1.xml" >/dev/null && wait_job
+tap_ok $? "a full backup with checkpoint C1 (libvirt's own backup job)"
+sleep 2
+vs restore-point create "$dom" Q1 --quiesce off >/dev/null 2>&1
+tap_ok $? "a restore point Q1 after C1"
+sleep 2
+tb_virsh checkpoint-create-as "$dom" C2 >/dev/null
+tap_ok $? "a checkpoint C2 after Q1"
+out=$(vs revert "$dom" Q1 2>&1)
+[[ $? == 0 && $out == *"checkpoint 'C2' no longer applies"* ]]
+tap_ok $? "revert to Q1 removes C2's metadata and says so"
+tap_is "$(tb_virsh checkpoint-list "$dom" --name | xargs)" "C1" "C1, older than Q1, stays"
+sleep 3
+backup_xml "$bk/inc" C1 >"$bk/inc.xml"
+backup_xml "$bk/full2" >"$bk/full2.xml"
+tb_virsh suspend "$dom" >/dev/null
+tb_virsh backup-begin "$dom" "$bk/inc.xml" >/dev/null && wait_job
+st=$?
+tb_virsh backup-begin "$dom" "$bk/full2.xml" >/dev/null && wait_job
+st=$((st + $?))
+tb_virsh resume "$dom" >/dev/null
+tap_is "$st" "0" "after the revert: an incremental backup from C1 and a full one, the guest paused between"
+ok=0
+for t in vda vdb; do
+    qemu-img rebase -u -b "$bk/full1/$t.qcow2" -F qcow2 "$bk/inc/$t.qcow2" &&
+        qemu-img compare -q "$bk/inc/$t.qcow2" "$bk/full2/$t.qcow2" || ok=1
+done
+tap_ok $ok "the incremental on the first full backup equals the new full backup, disk for disk"
+rm -rf "$bk"
 
 # ---- a shut-off domain: disks and definition --------------------------------
 tb_shutdown "$dom" 90
