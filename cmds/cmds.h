@@ -43,3 +43,7 @@ int cmd_check_name(const char *cmd, const char *name);
  * operation waits for recover). Returns 0 or an exit status. */
 int cmd_open_domain(vs_ctx *ctx, const char *word, const char *operation, bool local, virDomainPtr *dom,
                     vs_lock **lock);
+/* When the store holds restore point 'name' under a domain named as typed,
+ * loads and validates its manifest before any libvirt call: a hostile or
+ * broken manifest is refused (VS_EXIT_FAILURE) with nothing touched. */
+int cmd_precheck_point(vs_ctx *ctx, const char *domain_word, const char *name);

@@ -3,10 +3,12 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "conn.h"
 #include "recover.h"
+#include "restore_point.h"
 #include "util.h"
 
 const vs_positional cmd_domain_arg[] = {
@@ -68,4 +70,15 @@ int cmd_open_domain(vs_ctx *ctx, const char *word, const char *operation, bool l
     if (rc < 0)
         return rc == -2 ? VS_EXIT_BUSY : VS_EXIT_FAILURE;
     return 0;
+}
+
+int cmd_precheck_point(vs_ctx *ctx, const char *domain_word, const char *name)
+{
+    if (!vs_name_is_safe(domain_word) || !ctx->store)
+        return 0;
+    autofree char *m = rp_path(ctx->store, domain_word, name, VS_RP_MANIFEST);
+    if (access(m, F_OK) != 0)
+        return 0;
+    autorp vs_restore_point *p = rp_load(ctx->store, domain_word, name);
+    return p ? 0 : VS_EXIT_FAILURE;
 }

@@ -500,7 +500,7 @@ static int run_delete(vs_ctx *ctx, const vs_args *args)
     const char *cmd = "restore-point delete";
     const char *name = args_pos(args, 1);
     int rc;
-    if ((rc = cmd_check_name(cmd, name)))
+    if ((rc = cmd_check_name(cmd, name)) || (rc = cmd_precheck_point(ctx, args_pos(args, 0), name)))
         return rc;
     autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;

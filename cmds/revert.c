@@ -41,6 +41,8 @@ static int run_revert(vs_ctx *ctx, const vs_args *args)
         return rc;
     if (running && paused)
         return cmd_usage("revert", "--running and --paused exclude each other");
+    if ((rc = cmd_precheck_point(ctx, args_pos(args, 0), name)))
+        return rc;
     autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;
     if ((rc = cmd_open_domain(ctx, args_pos(args, 0), "revert", true, &dom, &lock)))

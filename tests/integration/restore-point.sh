@@ -21,7 +21,7 @@ REVERT_FAULTS="revert-point:keep revert-point:keep:done revert-point:overlays re
 DELETE_FAULTS="restore-point-delete:forget restore-point-delete:forget:done restore-point-delete:reparent
     restore-point-delete:reparent:done"
 n_faults=$(($(wc -w <<<"$CREATE_FAULTS $REVERT_FAULTS $DELETE_FAULTS")))
-tap_plan $((86 + n_faults * 4))
+tap_plan $((87 + n_faults * 4))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -268,8 +268,12 @@ hostile "a frozen path outside the disks"
 hostile "an XML external entity"
 head -c 700 <<<"$good" >"$(rpdir P4)/manifest.xml"
 hostile "a truncated manifest"
-out=$(vs revert "$dom" P4 2>&1)
-tap_ok $(($? != 1)) "revert refuses a truncated manifest too"
+out=$("$VIRT_STATE" -c "test:///nonexistent-$$" --store "$STORE" revert "$dom" P4 2>&1)
+[[ $? == 1 && $out == *"manifest"* && $out != *"nonexistent"* ]]
+tap_ok $? "revert refuses a truncated manifest too, before connecting"
+out=$("$VIRT_STATE" -c "test:///nonexistent-$$" --store "$STORE" restore-point delete "$dom" P4 2>&1)
+[[ $? == 1 && $out == *"manifest"* && $out != *"nonexistent"* ]]
+tap_ok $? "so does delete"
 printf '%s\n' "$good" >"$(rpdir P4)/manifest.xml"
 vs restore-point verify "$dom" P4 >/dev/null 2>&1
 tap_ok $? "the good manifest back, P4 verifies"
