@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "output.h"
 #include "recover.h"
+#include "restore_point.h"
 #include "snapshot.h"
 #include "store.h"
 #include "util.h"
@@ -400,6 +401,8 @@ static int run_delete(vs_ctx *ctx, const vs_args *args)
                 used |= vs_streq(live[k].source, ov) || vs_streq(live[k].backing, ov);
             for (size_t k = 0; k < ni; k++)
                 used |= vs_streq(inact[k].source, ov) || vs_streq(inact[k].backing, ov);
+            /* A restore point or another snapshot may have frozen it. */
+            used |= rp_file_referenced(ctx->store, dname, ov);
             if (used || args_flag(args, "keep-files"))
                 vs_info("kept '%s'%s", ov, used ? " (the domain still uses it)" : "");
             else if (unlink(ov) == 0)
