@@ -1183,10 +1183,11 @@ int rp_revert(vs_ctx *ctx, virDomainPtr dom, const vs_rp_revert_request *req)
     if (req->dry_run) {
         vs_plan plan = {0};
         plan_add(&plan, "verify restore point '%s' (done: it verifies)", req->name);
+        autofree char *kmem = k ? rp_path(ctx->store, dname, k->name, VS_RP_MEMORY) : NULL;
         if (k && active)
             plan_add(&plan, "keep the current state as restore point '%s': virDomainSaveFlags to %s (the domain "
                             "stops), its files %s... become the point's frozen files",
-                     k->name, rp_path(ctx->store, dname, k->name, VS_RP_MEMORY), current[0]);
+                     k->name, kmem, current[0]);
         else if (k)
             plan_add(&plan, "keep the current state as restore point '%s' (disks and definition)", k->name);
         else if (active)
