@@ -256,25 +256,32 @@ static void add_row(vs_table *t, const vs_restore_point *p, const char *label, b
     table_add_row(t, with_domain ? row : row + 1);
 }
 
-/* Depth-first under 'parent' (NULL: the roots and the orphans). */
-static void add_tree(vs_table *t, point_set *s, bool *done, const char *parent, int depth, bool with_domain)
+/* The point named 'name' of 'domain' in s, or NULL. */
+static bool in_set(const point_set *s, const char *domain, const char *name)
+{
+    for (size_t k = 0; k < s->n; k++)
+        if (vs_streq(s->p[k]->domain, domain) && vs_streq(s->p[k]->name, name))
+            return true;
+    return false;
+}
+
+/* Depth-first under 'parent' (NULL: the roots, and the points whose parent
+ * is not in the store any more); parents are matched within a domain. */
+static void add_tree(vs_table *t, point_set *s, bool *done, const vs_restore_point *parent, int depth,
+                     bool with_domain)
 {
     for (size_t i = 0; i < s->n; i++) {
+        const vs_restore_point *x = s->p[i];
         if (done[i])
             continue;
-        const char *pp = s->p[i]->parent;
-        bool root = !parent && (!pp || ({
-                                    bool known = false;
-                                    for (size_t k = 0; k < s->n; k++)
-                                        known |= vs_streq(s->p[k]->name, pp);
-                                    !known;
-                                }));
-        if (!(parent ? vs_streq(pp, parent) : root))
+        bool under = parent ? vs_streq(x->domain, parent->domain) && vs_streq(x->parent, parent->name)
+                            : !x->parent || !in_set(s, x->domain, x->parent);
+        if (!under)
             continue;
         done[i] = true;
-        autofree char *label = vs_asprintf("%*s%s%s", depth * 2, "", depth ? "\\_ " : "", s->p[i]->name);
-        add_row(t, s->p[i], label, with_domain);
-        add_tree(t, s, done, s->p[i]->name, depth + 1, with_domain);
+        autofree char *label = vs_asprintf("%*s%s%s", depth * 2, "", depth ? "\\_ " : "", x->name);
+        add_row(t, x, label, with_domain);
+        add_tree(t, s, done, x, depth + 1, with_domain);
     }
 }
 
