@@ -14,6 +14,8 @@ set -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 usage() {
     cat <<EOF
@@ -36,9 +38,6 @@ is reported as MISS and is not an error: the exit status is 0 when every
 selected figure was measured, 1 when one could not be, 2 on a usage error.
 EOF
 }
-
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
 
 figures="save-restore,startup"
 rounds=11
@@ -76,8 +75,7 @@ done
 for v in rounds startup_runs batch; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench: --${v//_/-} wants a positive integer" >&2; exit 2; }
 done
-[[ -x $binary ]] || { echo "bench: no virt-state binary at '$binary' (build it, or give -b / VIRT_STATE)" >&2; exit 2; }
-binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
+bench_binary
 command -v virsh >/dev/null || die "virsh is missing"
 
 # The testbed library: guests, agent, cleanup. Its EXIT trap removes our
@@ -86,46 +84,6 @@ command -v virsh >/dev/null || die "virsh is missing"
 export VIRT_STATE_TESTBED_SKIP_STATUS=${VIRT_STATE_TESTBED_SKIP_STATUS:-1}
 # shellcheck source=/dev/null
 . "$TOP/tests/testbed/lib.sh"
-
-# ------------------------------------------------------------ helpers ---
-now_ns() { date +%s%N; }
-
-# median of the numbers on stdin (mean of the middle two for an even count)
-median() {
-    sort -n | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "nan"; exit }
-        if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
-        else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-mean() { awk '{ s += $1 } END { if (NR) printf "%.3f\n", s / NR; else print "nan" }'; }
-minmax() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s %s\n", lo, hi }'; }
-# ratio A B with 3 decimals
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f\n", a / b; else print "nan" }'; }
-# verdict RATIO GOAL: PASS when RATIO <= GOAL
-verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "nan" && r <= g) ? "PASS" : "MISS" }'; }
-ms() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1e6 }'; }   # ns -> ms, 1 decimal
-mib() { awk -v n="$1" 'BEGIN { printf "%.1f MiB", n / 1048576 }'; }
-
-OUT=()   # the section, line by line
-emit() { OUT+=("$*"); }
-
-# -------------------------------------------------------------- facts ---
-machine_facts() {
-    local head dirty="" cpu qemu lib vsver
-    head=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    if [[ -n $(git -C "$TOP" status --porcelain -- src cmds configure.ac Makefile.am 2>/dev/null) ]]; then
-        dirty=" (with uncommitted changes in src/, cmds/ or the build files)"
-    fi
-    cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-    qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
-    lib=$(virsh --version 2>/dev/null)
-    vsver=$("$binary" --version 2>/dev/null | head -n 1)
-    emit "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    emit "- host: $(nproc) CPUs, ${cpu:-unknown CPU}, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
-    emit "- libvirt: library $lib${daemon:-}; QEMU: ${qemu:-not found}; guests use TCG (domain type qemu)"
-    emit "- virt-state: commit $head$dirty; binary $binary ($vsver)"
-    emit "- command: \`$cmdline\`"
-}
 
 # ----------------------------------------------------------- figure 2 ---
 # Start-up cost: 'virt-state help' against 'virsh help', neither of which
@@ -204,7 +162,7 @@ fig2() {
     vs_mm=$(printf '%s\n' "${vs_t[@]}" | minmax)
     vh_mm=$(printf '%s\n' "${vh_t[@]}" | minmax)
     r=$(ratio "$vs_med" "$vh_med")
-    v=$(verdict "$r" 1.0)
+    v=$(verdict_le "$r" 1.0)
 
     local vs_ir="" vh_ir="" ir_line
     if command -v valgrind >/dev/null; then
@@ -242,7 +200,7 @@ fig2() {
         emit "| virsh help | ${b[0]} | ${b[1]} ($(pct "${b[1]}" "${b[0]}")) | ${b[2]} | $((b[0] - b[1] - b[2])) |"
         ir_line=$(ratio "${a[0]}" "${b[0]}")
         emit ""
-        emit "**Ratio virt-state/virsh (instructions): $ir_line; goal <= 1.0: $(verdict "$ir_line" 1.0)**"
+        emit "**Ratio virt-state/virsh (instructions): $ir_line; goal <= 1.0: $(verdict_le "$ir_line" 1.0)**"
     else
         emit ""
         emit "Instructions: not measured (valgrind missing or failed)."
@@ -315,7 +273,7 @@ fig1() {
     m_vs=$(printf '%s\n' "${vs_tot[@]}" | median)
     m_vh=$(printf '%s\n' "${vh_tot[@]}" | median)
     r=$(ratio "$m_vs" "$m_vh")
-    v=$(verdict "$r" 1.05)
+    v=$(verdict_le "$r" 1.05)
     emit ""
     emit "### Figure 1: save + restore, \`virt-state\` vs \`virsh\`"
     emit ""
@@ -343,21 +301,10 @@ if ((run_fig1)); then
     daemon=${daemon:+, daemon $daemon}
 fi
 
-emit ""
-emit "## $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-emit ""
-machine_facts
+bench_begin
 # Start-up first, while no guest burns a CPU.
 ((run_fig2)) && fig2
 ((run_fig1)) && fig1
 
-section=$(printf '%s\n' "${OUT[@]}")
-echo "$section"
-if ((record)); then
-    if [[ ! -e $results ]]; then
-        printf '# virt-state benchmark results\n\nAppended by bench/run.sh, newest last. See bench/README.md for what each figure measures.\n' >"$results"
-    fi
-    printf '%s\n' "$section" >>"$results" || die "cannot append to $results"
-    say "recorded in $results"
-fi
+bench_record
 exit 0

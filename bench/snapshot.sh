@@ -17,6 +17,8 @@ set -o pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 usage() {
     cat <<EOF
@@ -38,9 +40,6 @@ reported as MISS and is not an error: the exit status is 0 when every
 selected figure was measured, 1 when one could not be, 2 on a usage error.
 EOF
 }
-
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
 
 figures=all
 rounds=""
@@ -80,8 +79,7 @@ else
     freeze_rounds=11 commit_rounds=5
 fi
 [[ $data_mib =~ ^[1-9][0-9]*$ && $data_mib -le 960 ]] || { echo "bench: --data-mib wants 1 to 960" >&2; exit 2; }
-[[ -x $binary ]] || { echo "bench: no virt-state binary at '$binary' (build it, or give -b / VIRT_STATE)" >&2; exit 2; }
-binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
+bench_binary
 for c in virsh virt-admin qemu-img jq; do
     command -v "$c" >/dev/null || die "$c is missing"
 done
@@ -95,56 +93,7 @@ export VIRT_STATE_TESTBED_SKIP_STATUS=${VIRT_STATE_TESTBED_SKIP_STATUS:-1}
 . "$TOP/tests/testbed/lib.sh"
 
 # ------------------------------------------------------------ helpers ---
-now_ns() { date +%s%N; }
-
-# median of the numbers on stdin (mean of the middle two for an even count)
-median() {
-    sort -n | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "nan"; exit }
-        if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
-        else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-mean() { awk '{ s += $1 } END { if (NR) printf "%.3f\n", s / NR; else print "nan" }'; }
-minmax() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s %s\n", lo, hi }'; }
-# ratio A B with 3 decimals
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f\n", a / b; else print "nan" }'; }
-# verdict_le RATIO GOAL: PASS when RATIO <= GOAL; verdict_ge: when RATIO >= GOAL
-verdict_le() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "nan" && r <= g) ? "PASS" : "MISS" }'; }
-verdict_ge() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "nan" && r >= g) ? "PASS" : "MISS" }'; }
-# fmt EXPRESSION [DECIMALS=1]: an arithmetic expression of numbers, evaluated by awk
-fmt() { awk "BEGIN { printf \"%.${2:-1}f\", ($1) }"; }
-mib() { awk -v n="$1" 'BEGIN { printf "%.1f MiB", n / 1048576 }'; }
-# stats NUMBERS...: "median mean min max" of its arguments
-stats() {
-    local m a mm
-    m=$(printf '%s\n' "$@" | median)
-    a=$(printf '%s\n' "$@" | mean)
-    mm=$(printf '%s\n' "$@" | minmax)
-    echo "$m $a $mm"
-}
-
-OUT=()   # the section, line by line
-emit() { OUT+=("$*"); }
-
 vs() { "$binary" -q -c "$TB_URI" --store "$TB_RUN/store" "$@"; }
-
-# ------------------------------------------------------------- facts ---
-machine_facts() {
-    local head dirty="" cpu qemu lib vsver
-    head=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    if [[ -n $(git -C "$TOP" status --porcelain -- src cmds configure.ac Makefile.am 2>/dev/null) ]]; then
-        dirty=" (with uncommitted changes in src/, cmds/ or the build files)"
-    fi
-    cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-    qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
-    lib=$(virsh --version 2>/dev/null)
-    vsver=$("$binary" --version 2>/dev/null | head -n 1)
-    emit "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    emit "- host: $(nproc) CPUs, ${cpu:-unknown CPU}, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
-    emit "- libvirt: library $lib${daemon:-}; QEMU: ${qemu:-not found}; $(qemu-img --version | head -n 1); guests use TCG (domain type qemu)"
-    emit "- virt-state: commit $head$dirty; binary $binary ($vsver)"
-    emit "- command: \`$cmdline\`"
-}
 
 # ---------------------------------------------- libvirtd's debug log ---
 # Figures 3 and 4 read libvirtd's own debug messages, each with a ms
@@ -196,19 +145,11 @@ daemon_log_on() {
 
 dlog_lines() { wc -l <"$DLOG"; }
 
-# The awk functions both parsers share: t (the line's time in ms since the
-# epoch), tid (its thread), mine() (the line names domain dom).
+# The awk functions both parsers share: epoch_ms() (from lib.sh), t (the
+# line's time in ms since the epoch), tid (its thread), mine() (the line
+# names domain dom).
 # shellcheck disable=SC2016 # awk's own $ fields
-DLOG_AWK='
-    function days(y, m, d,   era, yoe, doy) { # days since 1970-01-01 of a civil date
-        y -= (m <= 2); era = int(y / 400); yoe = y - era * 400
-        doy = int((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1
-        return era * 146097 + yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy - 719468
-    }
-    function epoch_ms(date, time,   a, b) {
-        split(date, a, "-"); split(time, b, ":"); sub(/\+.*/, "", b[3])
-        return days(a[1] + 0, a[2] + 0, a[3] + 0) * 86400000 + ((b[1] * 60 + b[2]) * 60 + b[3]) * 1000
-    }
+DLOG_AWK=$BENCH_EPOCH_AWK'
     function mine() {
         return index($0, "name=" dom " ") || index($0, "name=" dom ")") || index($0, "name=" dom ",")
     }
@@ -604,20 +545,9 @@ tb_require # root, libvirtd, guest image; fails the run when missing
 daemon=$(virsh -c "$TB_URI" version --daemon 2>/dev/null | sed -n 's/.*Running against daemon: *//p' | tail -n 1)
 daemon=${daemon:+, daemon $daemon}
 
-emit ""
-emit "## $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-emit ""
-machine_facts
+bench_begin
 ((run_freeze)) && fig3
 ((run_commit)) && fig4
 
-section=$(printf '%s\n' "${OUT[@]}")
-echo "$section"
-if ((record)); then
-    if [[ ! -e $results ]]; then
-        printf '# virt-state benchmark results\n\nAppended by bench/run.sh and bench/snapshot.sh, newest last. See bench/README.md for what each figure measures.\n' >"$results"
-    fi
-    printf '%s\n' "$section" >>"$results" || die "cannot append to $results"
-    say "recorded in $results"
-fi
+bench_record
 exit 0
