@@ -134,7 +134,7 @@ for m in "${modes[@]}"; do
     check "$m" "a command by its prefix (sa)" "virt-state sa" save
     check "$m" "a group's subcommands (disk-snapshot)" "virt-state disk-snapshot " create delete list show
     check "$m" "quiesce policies" "virt-state disk-snapshot create web --quiesce " auto off required
-    check "$m" "a prefix several commands share (re)" "virt-state re" recover restore revert
+    check "$m" "a prefix several commands share (re)" "virt-state re" recover restore restore-point revert
     check "$m" "a hidden command is not offered (s)" "virt-state s" save shell
     check "$m" "a command after global options" "virt-state -q --json ver" version
     check "$m" "a command as help's argument" "virt-state help rec" recover
