@@ -41,6 +41,14 @@ mkdir -p "$d/fsub" "$d/a:b" "$d/other dir"
 : >"$d/space name.img"
 : >"$d/zzz"
 
+# A store with disk snapshot 'nightly' and restore point 'p1' of domain
+# 'test'; directories without a manifest are no snapshot or point.
+store=$tmp/store
+mkdir -p "$store/test/disk-snapshots/nightly" "$store/test/disk-snapshots/half" \
+    "$store/test/restore-points/p1" "$store/test/restore-points/p2-half"
+: >"$store/test/disk-snapshots/nightly/manifest.xml"
+: >"$store/test/restore-points/p1/manifest.xml"
+
 ntest=0
 failed=0
 
@@ -116,7 +124,7 @@ modes=(plain)
 if [[ -r $BASH_COMPLETION ]]; then
     modes=(bash-completion plain)
 fi
-ncases=19
+ncases=22
 echo "1..$((1 + ${#modes[@]} * ncases))"
 
 ntest=1
@@ -134,7 +142,7 @@ for m in "${modes[@]}"; do
     check "$m" "a command by its prefix (sa)" "virt-state sa" save
     check "$m" "a group's subcommands (disk-snapshot)" "virt-state disk-snapshot " create delete list show
     check "$m" "quiesce policies" "virt-state disk-snapshot create web --quiesce " auto off required
-    check "$m" "a prefix several commands share (re)" "virt-state re" recover restore revert
+    check "$m" "a prefix several commands share (re)" "virt-state re" recover restore restore-point revert
     check "$m" "a hidden command is not offered (s)" "virt-state s" save shell
     check "$m" "a command after global options" "virt-state -q --json ver" version
     check "$m" "a command as help's argument" "virt-state help rec" recover
@@ -147,6 +155,13 @@ for m in "${modes[@]}"; do
     # Domain names, on the connection -c names (its URI has colons).
     check "$m" "domain names on -c $T" "virt-state -c $T save t" test
     check "$m" "domain names on -c $T for recover" "virt-state -c $T recover " test
+    # Names in the store (VIRT_STATE_STORE: completion does not read a
+    # --store on the line).
+    VIRT_STATE_STORE=$store check "$m" "revert: restore points and disk snapshots" \
+        "virt-state revert test " nightly p1
+    VIRT_STATE_STORE=$store check "$m" "revert: a restore point by its prefix" "virt-state revert test p" p1
+    VIRT_STATE_STORE=$store check "$m" "restore-point show: restore points only" \
+        "virt-state restore-point show test " p1
     # File and directory names.
     check "$m" "file names for save's FILE" "virt-state save test $d/f" "$d/foo.img" "$d/fsub"
     check "$m" "a file name with a space" "virt-state restore $d/sp" "$d/space name.img"

@@ -133,7 +133,7 @@ static void test_complete(void)
     is_str(s, "", "complete: nothing after a command without arguments");
     free(s);
     s = complete_joined("help", "re", NULL);
-    is_str(s, "restore revert recover", "complete: help completes command names");
+    is_str(s, "restore restore-point revert recover", "complete: help completes command names");
     free(s);
 }
 

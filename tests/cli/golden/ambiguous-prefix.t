@@ -2,5 +2,5 @@
 $ virt-state re
 --- stdout
 --- stderr
-virt-state: ambiguous command 're', could be: restore, revert, recover
+virt-state: ambiguous command 're', could be: restore, restore-point, revert, recover
 --- exit 2

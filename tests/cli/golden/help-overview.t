@@ -10,12 +10,17 @@ Commands:
   list                   list domains and what virt-state holds for each
   save                   save a domain's memory to a file and stop it
   restore                start a domain from a memory image
+  restore-point create   capture a domain's memory and every disk as one restore point
+  restore-point list     list restore points
+  restore-point show     show one restore point
+  restore-point verify   check a restore point against its manifest
+  restore-point delete   delete a restore point without losing any other state
   disk-snapshot create   take an external snapshot of a domain's disks
   disk-snapshot list     list a domain's disk snapshots
   disk-snapshot show     show one disk snapshot
   disk-snapshot delete   delete a disk snapshot
   commit                 fold a domain's overlays back into their base
-  revert                 take a domain's disks back to a disk snapshot
+  revert                 go back to a restore point or a disk snapshot
   recover                finish or roll back interrupted operations
   freeze                 freeze a guest's filesystems through its agent
   thaw                   thaw a guest's frozen filesystems

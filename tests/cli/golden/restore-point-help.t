@@ -1,0 +1,15 @@
+# restore-point --help lists the subcommands
+$ virt-state restore-point --help
+--- stdout
+Usage: virt-state restore-point SUBCOMMAND [ARGUMENTS] [OPTIONS]
+
+Subcommands:
+  create                 capture a domain's memory and every disk as one restore point
+  list                   list restore points
+  show                   show one restore point
+  verify                 check a restore point against its manifest
+  delete                 delete a restore point without losing any other state
+
+Run 'virt-state help restore-point SUBCOMMAND' for one subcommand's usage and options.
+--- stderr
+--- exit 0
