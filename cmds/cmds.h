@@ -47,3 +47,6 @@ int cmd_open_domain(vs_ctx *ctx, const char *word, const char *operation, bool l
  * loads and validates its manifest before any libvirt call: a hostile or
  * broken manifest is refused (VS_EXIT_FAILURE) with nothing touched. */
 int cmd_precheck_point(vs_ctx *ctx, const char *domain_word, const char *name);
+/* A --description: at most 1024 bytes of valid UTF-8 without control
+ * characters (it goes into an XML manifest). */
+int cmd_check_description(const char *cmd, const char *desc);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libxml/xmlstring.h>
+
 #include "cmds.h"
 #include "conn.h"
 #include "recover.h"
@@ -81,4 +83,14 @@ int cmd_precheck_point(vs_ctx *ctx, const char *domain_word, const char *name)
         return 0;
     autorp vs_restore_point *p = rp_load(ctx->store, domain_word, name);
     return p ? 0 : VS_EXIT_FAILURE;
+}
+
+int cmd_check_description(const char *cmd, const char *desc)
+{
+    if (!desc)
+        return 0;
+    bool ok = strlen(desc) <= 1024 && xmlCheckUTF8((const unsigned char *)desc);
+    for (const unsigned char *c = (const unsigned char *)desc; ok && *c; c++)
+        ok = *c >= 0x20 && *c != 0x7f;
+    return ok ? 0 : cmd_usage(cmd, "--description must be one line of printable UTF-8 text of at most 1024 bytes");
 }

@@ -121,8 +121,8 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
     int rc;
     if ((rc = cmd_check_name(cmd, name)) || (rc = cmd_check_disks(cmd, disks)))
         return rc;
-    if (desc && (strlen(desc) > 1024 || strpbrk(desc, "\n\r\t")))
-        return cmd_usage(cmd, "--description must be one line of at most 1024 characters");
+    if ((rc = cmd_check_description(cmd, desc)))
+        return rc;
     vs_quiesce_policy policy = !q || vs_streq(q, "auto") ? VS_QUIESCE_AUTO
                                : vs_streq(q, "required") ? VS_QUIESCE_REQUIRED
                                                           : VS_QUIESCE_OFF;

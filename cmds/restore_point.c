@@ -172,8 +172,8 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
         return rc;
     if (vs_str_has_prefix(name, "pre-revert-"))
         return cmd_usage(cmd, "names starting with 'pre-revert-' are kept for the points revert makes");
-    if (desc && (strlen(desc) > 1024 || strpbrk(desc, "\n\r\t")))
-        return cmd_usage(cmd, "--description must be one line of at most 1024 characters");
+    if ((rc = cmd_check_description(cmd, desc)))
+        return rc;
     vs_quiesce_policy policy = !q || vs_streq(q, "auto") ? VS_QUIESCE_AUTO
                                : vs_streq(q, "required") ? VS_QUIESCE_REQUIRED
                                                           : VS_QUIESCE_OFF;

@@ -1198,11 +1198,12 @@ int rp_revert(vs_ctx *ctx, virDomainPtr dom, const vs_rp_revert_request *req)
         plan_add(&plan, "virDomainDefineXML: the point's definition (%s) naming the new overlays", defpath);
         if (p->has_memory)
             plan_add(&plan, "virDomainRestoreFlags: memory from %s with its XML naming the new overlays, %s", mem,
-                     run_paused ? "paused" : "running");
+                     run_paused && !vs_streq(p->consistency, "quiesced") ? "paused" : "running");
         else if (start)
             plan_add(&plan, "virDomainCreate: start the domain%s", run_paused ? " paused" : "");
         if (p->has_memory && vs_streq(p->consistency, "quiesced"))
-            plan_add(&plan, "thaw the guest's filesystems (the point was taken frozen)");
+            plan_add(&plan, "thaw the guest's filesystems (the point was taken frozen)%s",
+                     run_paused ? ", then virDomainSuspend" : "");
         if (req->discard_current)
             for (size_t i = 0; i < p->ndisks; i++)
                 plan_add(&plan, "remove %s unless a restore point or disk snapshot needs it", current[i]);
@@ -1245,7 +1246,9 @@ int rp_revert(vs_ctx *ctx, virDomainPtr dom, const vs_rp_revert_request *req)
     }
     if (k)
         journal_set(j, "keep", k->name);
-    bool thaw = p->has_memory && start && !run_paused && vs_streq(p->consistency, "quiesced");
+    /* A point taken frozen holds a frozen guest: it is restored running,
+     * thawed, and paused again when it is to stay paused. */
+    bool thaw = p->has_memory && start && vs_streq(p->consistency, "quiesced");
     journal_set(j, "freeze", thaw ? "yes" : "no");
 
     job_signals_install();
@@ -1295,10 +1298,13 @@ int rp_revert(vs_ctx *ctx, virDomainPtr dom, const vs_rp_revert_request *req)
     drop_checkpoints(dom, p->ndisks, (const char *const *)fresh, j);
 
     int ret = 0;
+    if (start && journal_step(j, "start") < 0)
+        return vs_error("the disks of '%s' are back at '%s' but the journal could not be written; run "
+                        "'virt-state recover %s' to start it",
+                        dname, req->name, dname);
     if (start) {
-        journal_step(j, "start");
         if (p->has_memory) {
-            unsigned flags = run_paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
+            unsigned flags = run_paused && !thaw ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
             if (virDomainRestoreFlags(ctx->conn, mem, memxml, flags) < 0)
                 ret = conn_error("the disks are back at the point, but its memory could not be restored (the "
                                  "domain is shut off; 'virsh start' boots the point's disks)");
@@ -1314,6 +1320,8 @@ int rp_revert(vs_ctx *ctx, virDomainPtr dom, const vs_rp_revert_request *req)
                 vs_warn("the guest was frozen when the point was taken and could not be thawed now; run "
                         "'virt-state thaw %s'",
                         dname);
+            if (run_paused && virDomainSuspend(dom) < 0)
+                ret = conn_error("the guest was restored and thawed but could not be paused");
         }
         journal_step_done(j, "start");
     }
@@ -1495,17 +1503,21 @@ int rp_revert_recover(vs_ctx *ctx, vs_journal *j)
                 autofree char *x = raw ? domain_xml_set_disk_sources(raw, n, t, src, f) : NULL;
                 free(t), free(src), free(f);
                 (void)inactive;
+                autorp vs_restore_point *pt = rp_load(ctx->store, dname, name);
+                bool thaw = pt && vs_streq(pt->consistency, "quiesced");
                 rc = x ? virDomainRestoreFlags(ctx->conn, mem, x,
-                                               paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING)
+                                               paused && !thaw ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING)
                        : -1;
+                if (rc == 0 && thaw) {
+                    thaw_restored(dom);
+                    if (paused)
+                        virDomainSuspend(dom);
+                }
             } else {
                 rc = virDomainCreateWithFlags(dom, paused ? VIR_DOMAIN_START_PAUSED : 0);
             }
             if (rc < 0)
                 return conn_error("the revert's definition is in place but the domain could not be started");
-            autorp vs_restore_point *p = rp_load(ctx->store, dname, name);
-            if (p && p->has_memory && vs_streq(p->consistency, "quiesced") && !paused)
-                thaw_restored(dom);
         }
         vs_info("finished the interrupted revert of '%s' to restore point '%s'", dname, name);
         return journal_finish(j);

@@ -6,8 +6,8 @@ exit 2
 bin
 home
 --- stderr
-virt-state: restore-point create: --description must be one line of at most 1024 characters
+virt-state: restore-point create: --description must be one line of printable UTF-8 text of at most 1024 bytes
 Try 'virt-state restore-point create --help' for more information.
-virt-state: restore-point create: --description must be one line of at most 1024 characters
+virt-state: restore-point create: --description must be one line of printable UTF-8 text of at most 1024 bytes
 Try 'virt-state restore-point create --help' for more information.
 --- exit 0
