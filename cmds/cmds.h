@@ -4,6 +4,7 @@
 #include <libvirt/libvirt.h>
 
 #include "cmd.h"
+#include "snapshot.h"
 #include "store.h"
 
 extern const vs_cmd cmd_help;
@@ -50,3 +51,12 @@ int cmd_precheck_point(vs_ctx *ctx, const char *domain_word, const char *name);
 /* A --description: at most 1024 bytes of valid UTF-8 without control
  * characters (it goes into an XML manifest). */
 int cmd_check_description(const char *cmd, const char *desc);
+/* --quiesce: its choices for the option table, and the policy named (NULL:
+ * auto; the parser has checked the word). */
+extern const char *const cmd_quiesce_choices[];
+vs_quiesce_policy cmd_quiesce_policy(const char *q);
+/* 'given', or "<prefix>-YYYYmmdd-HHMMSS" (local time) written into buf. */
+const char *cmd_default_name(const char *given, const char *prefix, char *buf, size_t len);
+/* "2026-11-22 08:30:00" (local time); "12.3 ms" or "-" for a negative time. */
+void cmd_format_time(long long t, char *buf, size_t len);
+void cmd_format_us(long long us, char *buf, size_t len);

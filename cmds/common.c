@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/xmlstring.h>
@@ -93,4 +94,40 @@ int cmd_check_description(const char *cmd, const char *desc)
     for (const unsigned char *c = (const unsigned char *)desc; ok && *c; c++)
         ok = *c >= 0x20 && *c != 0x7f;
     return ok ? 0 : cmd_usage(cmd, "--description must be one line of printable UTF-8 text of at most 1024 bytes");
+}
+
+const char *const cmd_quiesce_choices[] = {"auto", "required", "off", NULL};
+
+vs_quiesce_policy cmd_quiesce_policy(const char *q)
+{
+    return !q || vs_streq(q, "auto") ? VS_QUIESCE_AUTO : vs_streq(q, "required") ? VS_QUIESCE_REQUIRED : VS_QUIESCE_OFF;
+}
+
+const char *cmd_default_name(const char *given, const char *prefix, char *buf, size_t len)
+{
+    if (given)
+        return given;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "%s-%s", prefix, stamp);
+    return buf;
+}
+
+void cmd_format_time(long long t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void cmd_format_us(long long us, char *buf, size_t len)
+{
+    if (us < 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.1f ms", (double)us / 1000.0);
 }

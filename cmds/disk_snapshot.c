@@ -65,30 +65,12 @@ static void json_snapshot(vs_json *j, const vs_snapshot *s, const char *status)
     json_end_object(j);
 }
 
-static void format_time(long long t, char *buf, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static void format_frozen(const vs_snapshot *s, char *buf, size_t len)
-{
-    if (s->frozen_us < 0)
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.1f ms", (double)s->frozen_us / 1000.0);
-}
-
 /* ---- create ---------------------------------------------------------------- */
-
-static const char *const quiesce_choices[] = {"auto", "required", "off", NULL};
 
 static const vs_option create_options[] = {
     {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_DISK, NULL, 0,
      "snapshot only this disk; default: every writable disk"},
-    {"quiesce", 0, VS_OPT_STRING, "POLICY", VS_COMPLETE_CHOICES, quiesce_choices, 0,
+    {"quiesce", 0, VS_OPT_STRING, "POLICY", VS_COMPLETE_CHOICES, cmd_quiesce_choices, 0,
      "freeze guest I/O through the agent: auto (default: crash-consistent when no agent answers), "
      "required, off"},
     {"description", 0, VS_OPT_STRING, "TEXT", VS_COMPLETE_TEXT, NULL, 0, "a description kept in the manifest"},
@@ -111,21 +93,13 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
     size_t nd;
     char *const *disks = args_list(args, "disk", &nd);
     char defname[64];
-    if (!name) {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        strftime(defname, sizeof(defname), "snapshot-%Y%m%d-%H%M%S", &tm);
-        name = defname;
-    }
+    name = cmd_default_name(name, "snapshot", defname, sizeof(defname));
     int rc;
     if ((rc = cmd_check_name(cmd, name)) || (rc = cmd_check_disks(cmd, disks)))
         return rc;
     if ((rc = cmd_check_description(cmd, desc)))
         return rc;
-    vs_quiesce_policy policy = !q || vs_streq(q, "auto") ? VS_QUIESCE_AUTO
-                               : vs_streq(q, "required") ? VS_QUIESCE_REQUIRED
-                                                          : VS_QUIESCE_OFF;
+    vs_quiesce_policy policy = cmd_quiesce_policy(q);
     autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;
     if ((rc = cmd_open_domain(ctx, domain, cmd, true, &dom, &lock)))
@@ -135,7 +109,7 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
     if (snapshot_create(ctx, dom, &req, &s) < 0)
         return VS_EXIT_FAILURE;
     char fr[32];
-    format_frozen(s, fr, sizeof(fr));
+    cmd_format_us(s->frozen_us, fr, sizeof(fr));
     vs_info("disk snapshot '%s' of '%s': %zu disk%s, %s%s%s%s", s->name, s->domain, s->ndisks,
             s->ndisks == 1 ? "" : "s", s->consistency, s->frozen_us >= 0 ? " (guest I/O frozen " : "",
             s->frozen_us >= 0 ? fr : "", s->frozen_us >= 0 ? ")" : "");
@@ -241,8 +215,8 @@ static int run_list(vs_ctx *ctx, const vs_args *args)
             continue;
         }
         char created[32], fr[32], dl[256] = "";
-        format_time(s->created, created, sizeof(created));
-        format_frozen(s, fr, sizeof(fr));
+        cmd_format_time(s->created, created, sizeof(created));
+        cmd_format_us(s->frozen_us, fr, sizeof(fr));
         for (size_t i = 0; i < s->ndisks; i++)
             if (strlen(dl) + strlen(s->disks[i].target) + 2 < sizeof(dl))
                 strcat(strcat(dl, i ? "," : ""), s->disks[i].target);
@@ -300,8 +274,8 @@ static int run_show(vs_ctx *ctx, const vs_args *args)
         return 0;
     }
     char created[32], fr[32];
-    format_time(s->created, created, sizeof(created));
-    format_frozen(s, fr, sizeof(fr));
+    cmd_format_time(s->created, created, sizeof(created));
+    cmd_format_us(s->frozen_us, fr, sizeof(fr));
     printf("Name:          %s\n", s->name);
     printf("Domain:        %s (%s)\n", s->domain, s->uuid);
     if (s->description)

@@ -92,22 +92,6 @@ static void json_point(vs_json *j, const vs_restore_point *p)
     json_end_object(j);
 }
 
-static void format_time(long long t, char *buf, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    localtime_r(&tt, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static void format_us(long long us, char *buf, size_t len)
-{
-    if (us < 0)
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.1f ms", (double)us / 1000.0);
-}
-
 /* The domain's directory name in the store, without asking libvirt when
  * the store knows the word (list must stay cheap); a UUID or id is looked
  * up. */
@@ -134,12 +118,10 @@ static char *store_name(vs_ctx *ctx, const char *word)
 
 /* ---- create ---------------------------------------------------------------- */
 
-static const char *const quiesce_choices[] = {"auto", "required", "off", NULL};
-
 static const vs_option create_options[] = {
     {"live", 0, VS_OPT_BOOL, NULL, VS_COMPLETE_NONE, NULL, 0,
      "keep the guest running while its memory is copied; it pauses only for the last part"},
-    {"quiesce", 0, VS_OPT_STRING, "POLICY", VS_COMPLETE_CHOICES, quiesce_choices, 0,
+    {"quiesce", 0, VS_OPT_STRING, "POLICY", VS_COMPLETE_CHOICES, cmd_quiesce_choices, 0,
      "freeze guest I/O through the agent around the capture: auto (default: only when the agent answers), "
      "required, off"},
     {"description", 0, VS_OPT_STRING, "TEXT", VS_COMPLETE_TEXT, NULL, 0, "a description kept in the manifest"},
@@ -160,13 +142,7 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
     const char *q = args_str(args, "quiesce");
     const char *desc = args_str(args, "description");
     char defname[64];
-    if (!name) {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        strftime(defname, sizeof(defname), "point-%Y%m%d-%H%M%S", &tm);
-        name = defname;
-    }
+    name = cmd_default_name(name, "point", defname, sizeof(defname));
     int rc;
     if ((rc = cmd_check_name(cmd, name)))
         return rc;
@@ -174,9 +150,7 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
         return cmd_usage(cmd, "names starting with 'pre-revert-' are kept for the points revert makes");
     if ((rc = cmd_check_description(cmd, desc)))
         return rc;
-    vs_quiesce_policy policy = !q || vs_streq(q, "auto") ? VS_QUIESCE_AUTO
-                               : vs_streq(q, "required") ? VS_QUIESCE_REQUIRED
-                                                          : VS_QUIESCE_OFF;
+    vs_quiesce_policy policy = cmd_quiesce_policy(q);
     autodomain virDomainPtr dom = NULL;
     autolock vs_lock *lock = NULL;
     if ((rc = cmd_open_domain(ctx, args_pos(args, 0), cmd, true, &dom, &lock)))
@@ -192,8 +166,8 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
     if (!p)
         return 0; /* dry run */
     char paused[32], frozen[32], mem[32];
-    format_us(p->paused_us, paused, sizeof(paused));
-    format_us(p->frozen_us, frozen, sizeof(frozen));
+    cmd_format_us(p->paused_us, paused, sizeof(paused));
+    cmd_format_us(p->frozen_us, frozen, sizeof(frozen));
     vs_format_bytes(p->memory_size, mem, sizeof(mem));
     vs_info("restore point '%s' of '%s': %s, %zu disk%s%s%s%s%s%s%s", p->name, p->domain, p->consistency, p->ndisks,
             p->ndisks == 1 ? "" : "s", p->has_memory ? ", memory " : "", p->has_memory ? mem : "",
@@ -247,8 +221,8 @@ typedef struct {
 static void add_row(vs_table *t, const vs_restore_point *p, const char *label, bool with_domain)
 {
     char created[32], paused[32], mem[32] = "-";
-    format_time(p->created, created, sizeof(created));
-    format_us(p->paused_us, paused, sizeof(paused));
+    cmd_format_time(p->created, created, sizeof(created));
+    cmd_format_us(p->paused_us, paused, sizeof(paused));
     if (p->has_memory)
         vs_format_bytes(p->memory_size, mem, sizeof(mem));
     const char *row[] = {p->domain, label, created, p->domain_state, p->consistency, paused, mem,
@@ -409,9 +383,9 @@ static int run_show(vs_ctx *ctx, const vs_args *args)
         return 0;
     }
     char created[32], paused[32], frozen[32], mem[32];
-    format_time(p->created, created, sizeof(created));
-    format_us(p->paused_us, paused, sizeof(paused));
-    format_us(p->frozen_us, frozen, sizeof(frozen));
+    cmd_format_time(p->created, created, sizeof(created));
+    cmd_format_us(p->paused_us, paused, sizeof(paused));
+    cmd_format_us(p->frozen_us, frozen, sizeof(frozen));
     vs_format_bytes(p->memory_size, mem, sizeof(mem));
     printf("Name:          %s\n", p->name);
     printf("Domain:        %s (%s)\n", p->domain, p->uuid);

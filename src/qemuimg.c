@@ -201,19 +201,27 @@ static char *json_field_string(const char *obj, const char *end, const char *key
     return q < end && *q == '"' ? vs_xstrndup(p, (size_t)(q - p)) : NULL;
 }
 
-int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied)
+typedef struct bitmap_info {
+    char *name;
+    unsigned long long granularity;
+    bool is_auto, in_use;
+} bitmap_info;
+
+/* The persistent bitmaps of an image's top layer, from qemu-img's JSON;
+ * *n of them (0 and NULL when none). -1 (reported) when qemu-img fails. */
+static int read_bitmaps(const char *image, bitmap_info **out, size_t *n)
 {
-    char *const argv[] = {"qemu-img", "info", "-U", "--output=json", (char *)from, NULL};
-    autofree char *out = NULL;
-    *copied = 0;
-    if (run(argv, &out, true) < 0)
+    char *const argv[] = {"qemu-img", "info", "-U", "--output=json", (char *)image, NULL};
+    autofree char *json = NULL;
+    *out = NULL;
+    *n = 0;
+    if (run(argv, &json, true) < 0)
         return -1;
-    const char *p = strstr(out, "\"bitmaps\": [");
+    const char *p = strstr(json, "\"bitmaps\": [");
     if (!p)
         return 0;
     p = strchr(p, '[');
     const char *list_end = skip_nested(p);
-    int ret = 0;
     for (p++; p < list_end; p++) {
         if (*p == '"') {
             p = skip_string(p) - 1;
@@ -224,62 +232,69 @@ int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied)
         const char *end = skip_nested(p);
         const char *flags = strstr(p, "\"flags\": [");
         const char *flags_end = flags && flags < end ? skip_nested(strchr(flags, '[')) : NULL;
-        autofree char *name = json_field_string(p, end, "name");
         const char *g = strstr(p, "\"granularity\": ");
-        unsigned long long gran = g && g < end ? strtoull(g + strlen("\"granularity\": "), NULL, 10) : 0;
-        bool is_auto = false, in_use = false;
+        bitmap_info b = {.name = json_field_string(p, end, "name")};
+        b.granularity = g && g < end ? strtoull(g + strlen("\"granularity\": "), NULL, 10) : 0;
         for (const char *f = flags; flags_end && f < flags_end; f++) {
             if (strncmp(f, "\"auto\"", 6) == 0)
-                is_auto = true;
+                b.is_auto = true;
             if (strncmp(f, "\"in-use\"", 8) == 0)
-                in_use = true;
+                b.in_use = true;
         }
         p = end - 1;
+        if (!b.name)
+            continue;
+        *out = vs_xrealloc(*out, (*n + 1) * sizeof(**out));
+        (*out)[(*n)++] = b;
+    }
+    return 0;
+}
+
+static void free_bitmaps(bitmap_info *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(b[i].name);
+    free(b);
+}
+
+int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied)
+{
+    bitmap_info *b;
+    size_t n;
+    *copied = 0;
+    if (read_bitmaps(from, &b, &n) < 0)
+        return -1;
+    int ret = 0;
+    for (size_t i = 0; i < n; i++) {
         /* Only the bitmaps libvirt keeps recording (auto) and that were
          * stored cleanly (not in-use): they describe the frozen state. */
-        if (!name || !is_auto || in_use || gran == 0) {
-            if (name && is_auto && in_use)
-                vs_warn("bitmap '%s' of '%s' was not stored cleanly; not carried over", name, from);
+        if (!b[i].is_auto || b[i].in_use || b[i].granularity == 0) {
+            if (b[i].is_auto && b[i].in_use)
+                vs_warn("bitmap '%s' of '%s' was not stored cleanly; not carried over", b[i].name, from);
             continue;
         }
         char gs[32];
-        snprintf(gs, sizeof(gs), "%llu", gran);
-        char *const add[] = {"qemu-img", "bitmap", "--add", "-g", gs, (char *)to, name, NULL};
+        snprintf(gs, sizeof(gs), "%llu", b[i].granularity);
+        char *const add[] = {"qemu-img", "bitmap", "--add", "-g", gs, (char *)to, b[i].name, NULL};
         if (run(add, NULL, true) < 0)
             ret = -1;
         else
             (*copied)++;
     }
+    free_bitmaps(b, n);
     return ret;
 }
 
 char **qemuimg_bitmap_names(const char *image, bool *ok)
 {
-    char *const argv[] = {"qemu-img", "info", "-U", "--output=json", (char *)image, NULL};
-    autofree char *out = NULL;
+    bitmap_info *b;
+    size_t n;
     char **names = NULL;
-    size_t n = 0;
-    *ok = false;
-    if (run(argv, &out, true) < 0)
-        return NULL;
-    *ok = true;
-    const char *p = strstr(out, "\"bitmaps\": [");
-    if (!p)
-        return NULL;
-    p = strchr(p, '[');
-    const char *list_end = skip_nested(p);
-    for (p++; p < list_end; p++) {
-        if (*p == '"') {
-            p = skip_string(p) - 1;
-            continue;
-        }
-        if (*p != '{')
-            continue;
-        const char *end = skip_nested(p);
-        char *name = json_field_string(p, end, "name");
-        if (name)
-            vs_strv_push(&names, &n, name);
-        p = end - 1;
-    }
+    size_t k = 0;
+    *ok = read_bitmaps(image, &b, &n) == 0;
+    for (size_t i = 0; *ok && i < n; i++)
+        vs_strv_push(&names, &k, vs_steal(&b[i].name));
+    if (*ok)
+        free_bitmaps(b, n);
     return names;
 }

@@ -421,38 +421,11 @@ static int thaw_restored(virDomainPtr dom)
  * disk external onto its pre-created overlay, every other disk left alone. */
 static char *snapshot_xml(virDomainPtr dom, const vs_restore_point *p, const char *memory)
 {
-    vs_disk *disks = NULL;
-    size_t n = 0;
-    if (domain_disks(dom, false, &disks, &n) < 0)
-        return NULL;
-    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "domainsnapshot");
-    xmlDocSetRootElement(doc, root);
-    xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST p->name);
-    xmlNodePtr mem = xmlNewChild(root, NULL, BAD_CAST "memory", NULL);
-    xmlSetProp(mem, BAD_CAST "snapshot", BAD_CAST "external");
-    xmlSetProp(mem, BAD_CAST "file", BAD_CAST memory);
-    xmlNodePtr list = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
-    for (size_t i = 0; i < n; i++) {
-        const vs_rp_disk *rd = rpmanifest_disk(p, disks[i].target);
-        xmlNodePtr d = xmlNewChild(list, NULL, BAD_CAST "disk", NULL);
-        xmlSetProp(d, BAD_CAST "name", BAD_CAST disks[i].target);
-        xmlSetProp(d, BAD_CAST "snapshot", BAD_CAST(rd ? "external" : "no"));
-        if (!rd)
-            continue;
-        xmlSetProp(d, BAD_CAST "type", BAD_CAST "file");
-        xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "driver", NULL), BAD_CAST "type", BAD_CAST "qcow2");
-        xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "source", NULL), BAD_CAST "file", BAD_CAST rd->overlay);
-    }
-    domain_disks_free(disks, n);
-    xmlChar *buf = NULL;
-    int len = 0;
-    xmlDocDumpFormatMemory(doc, &buf, &len, 1);
-    xmlFreeDoc(doc);
-    char *x = buf ? vs_xstrndup((const char *)buf, (size_t)len) : NULL;
-    xmlFree(buf);
-    if (!x)
-        vs_error("cannot write the snapshot XML");
+    const char **t = vs_xcalloc(p->ndisks, sizeof(char *)), **o = vs_xcalloc(p->ndisks, sizeof(char *));
+    for (size_t i = 0; i < p->ndisks; i++)
+        t[i] = p->disks[i].target, o[i] = p->disks[i].overlay;
+    char *x = snapshot_libvirt_xml(dom, false, p->name, memory, p->ndisks, t, o);
+    free(t), free(o);
     return x;
 }
 

@@ -205,32 +205,38 @@ out:
     return ret;
 }
 
-/* libvirt's snapshot XML: the chosen disks external onto the pre-created
- * overlays, every other disk explicitly left alone (libvirt would snapshot
- * a disk the XML does not name). */
-static char *snapshot_xml(virDomainPtr dom, const vs_snapshot *s, bool active)
+char *snapshot_libvirt_xml(virDomainPtr dom, bool inactive, const char *name, const char *memory, size_t n,
+                           const char *const *targets, const char *const *overlays)
 {
     vs_disk *disks = NULL;
-    size_t n = 0;
-    if (domain_disks(dom, !active, &disks, &n) < 0)
+    size_t nd = 0;
+    if (domain_disks(dom, inactive, &disks, &nd) < 0)
         return NULL;
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNodePtr root = xmlNewNode(NULL, BAD_CAST "domainsnapshot");
     xmlDocSetRootElement(doc, root);
-    xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST s->name);
+    xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST name);
+    if (memory) {
+        xmlNodePtr mem = xmlNewChild(root, NULL, BAD_CAST "memory", NULL);
+        xmlSetProp(mem, BAD_CAST "snapshot", BAD_CAST "external");
+        xmlSetProp(mem, BAD_CAST "file", BAD_CAST memory);
+    }
     xmlNodePtr list = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
-    for (size_t i = 0; i < n; i++) {
-        const vs_snap_disk *sd = manifest_snapshot_disk(s, disks[i].target);
+    for (size_t i = 0; i < nd; i++) {
+        const char *overlay = NULL;
+        for (size_t k = 0; k < n && !overlay; k++)
+            if (vs_streq(targets[k], disks[i].target))
+                overlay = overlays[k];
         xmlNodePtr d = xmlNewChild(list, NULL, BAD_CAST "disk", NULL);
         xmlSetProp(d, BAD_CAST "name", BAD_CAST disks[i].target);
-        xmlSetProp(d, BAD_CAST "snapshot", BAD_CAST(sd ? "external" : "no"));
-        if (!sd)
+        xmlSetProp(d, BAD_CAST "snapshot", BAD_CAST(overlay ? "external" : "no"));
+        if (!overlay)
             continue;
         xmlSetProp(d, BAD_CAST "type", BAD_CAST "file");
         xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "driver", NULL), BAD_CAST "type", BAD_CAST "qcow2");
-        xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "source", NULL), BAD_CAST "file", BAD_CAST sd->overlay);
+        xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "source", NULL), BAD_CAST "file", BAD_CAST overlay);
     }
-    domain_disks_free(disks, n);
+    domain_disks_free(disks, nd);
     xmlChar *buf = NULL;
     int len = 0;
     xmlDocDumpFormatMemory(doc, &buf, &len, 1);
@@ -239,6 +245,16 @@ static char *snapshot_xml(virDomainPtr dom, const vs_snapshot *s, bool active)
     xmlFree(buf);
     if (!x)
         vs_error("cannot write the snapshot XML");
+    return x;
+}
+
+static char *snapshot_xml(virDomainPtr dom, const vs_snapshot *s, bool active)
+{
+    const char **t = vs_xcalloc(s->ndisks, sizeof(char *)), **o = vs_xcalloc(s->ndisks, sizeof(char *));
+    for (size_t i = 0; i < s->ndisks; i++)
+        t[i] = s->disks[i].target, o[i] = s->disks[i].overlay;
+    char *x = snapshot_libvirt_xml(dom, !active, s->name, NULL, s->ndisks, t, o);
+    free(t), free(o);
     return x;
 }
 

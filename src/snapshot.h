@@ -57,3 +57,9 @@ char *snapshot_overlay_path(const char *source, const char *name);
  * s->disks with their targets, overlays to create, frozen files, formats
  * and sizes. Returns 0, or -1 after reporting. */
 int snapshot_plan_disks(virDomainPtr dom, const vs_snapshot_request *req, bool active, vs_snapshot *s);
+/* libvirt's snapshot XML: memory external into 'memory' (none when NULL),
+ * each targets[i] external onto the pre-created overlays[i], and every other
+ * disk of the definition (live, or inactive) explicitly left alone (libvirt
+ * would snapshot a disk the XML does not name). NULL after reporting. */
+char *snapshot_libvirt_xml(virDomainPtr dom, bool inactive, const char *name, const char *memory, size_t n,
+                           const char *const *targets, const char *const *overlays);
