@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
 #include "conn.h"
 #include "domain.h"
 #include "job.h"
@@ -27,6 +30,7 @@ typedef struct {
     char *base_format; /* "qcow2" or "raw" */
     int status;        /* last block-job event: -1 none, else VIR_DOMAIN_BLOCK_JOB_* */
     bool pivoted;
+    bool resumed;      /* recovery found the job running: its ready event may have gone by */
 } commit_disk;
 
 typedef struct {
@@ -183,6 +187,28 @@ static void cancel_all(virDomainPtr dom, commit_disk *c, size_t n)
     }
 }
 
+/* True when the live XML shows the disk's block job ready to pivot
+ * (<mirror ... ready='yes'>). */
+static bool mirror_ready(virDomainPtr dom, const char *target)
+{
+    autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    if (!xml)
+        return false;
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+    if (!doc)
+        return false;
+    bool ready = false;
+    xmlXPathContextPtr xc = xmlXPathNewContext(doc);
+    autofree char *expr = vs_asprintf("string(/domain/devices/disk[target/@dev='%s']/mirror/@ready)", target);
+    xmlXPathObjectPtr r = xc && target[strspn(target, "abcdefghijklmnopqrstuvwxyz0123456789")] == '\0' ? xmlXPathEvalExpression(BAD_CAST expr, xc) : NULL;
+    if (r && r->type == XPATH_STRING && r->stringval)
+        ready = xmlStrcmp(r->stringval, BAD_CAST "yes") == 0;
+    xmlXPathFreeObject(r);
+    xmlXPathFreeContext(xc);
+    xmlFreeDoc(doc);
+    return ready;
+}
+
 /* Starts (or, in recovery, resumes) the commit of every disk, waits until
  * all are ready, then pivots them. */
 static int commit_running(vs_ctx *ctx, virDomainPtr dom, commit_disk *c, size_t n, const vs_commit_request *req,
@@ -209,9 +235,9 @@ static int commit_running(vs_ctx *ctx, virDomainPtr dom, commit_disk *c, size_t 
                 vs_error("disk '%s' already has another block job running", c[i].target);
                 goto fail;
             }
-            /* Resumed (recovery): a ready job sends no second event. */
-            if (info.end > 0 && info.cur == info.end)
-                c[i].status = VIR_DOMAIN_BLOCK_JOB_READY;
+            /* Resumed (recovery): a ready job sends no second event, and
+             * cur == end does not mean ready; the live XML says it. */
+            c[i].resumed = true;
             started_any = true;
             continue;
         }
@@ -236,6 +262,13 @@ static int commit_running(vs_ctx *ctx, virDomainPtr dom, commit_disk *c, size_t 
     for (;;) {
         size_t ready = 0;
         bool failed = false;
+        for (size_t i = 0; i < n; i++)
+            if (c[i].resumed && mirror_ready(dom, c[i].target)) {
+                pthread_mutex_lock(&st.lock);
+                c[i].status = VIR_DOMAIN_BLOCK_JOB_READY;
+                pthread_mutex_unlock(&st.lock);
+                c[i].resumed = false;
+            }
         pthread_mutex_lock(&st.lock);
         for (size_t i = 0; i < n; i++) {
             if (c[i].pivoted || c[i].status == VIR_DOMAIN_BLOCK_JOB_READY)

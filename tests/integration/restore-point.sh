@@ -144,8 +144,14 @@ tap_ok $? "P1's frozen disk holds counter $off, not ahead of the point ($n1a..$n
 sleep 4
 
 # ---- --dry-run changes nothing ----------------------------------------------
-# (The lock file records its last holder: not part of the state.)
-snap() { tb_virsh dumpxml --inactive "$dom"; tb_virsh domblklist "$dom"; ls -lR --time-style=full-iso "$dir" "$STORE" | grep -v ' console.log$\| lock$'; }
+# The disks by name and mode (the guest writes into the active ones), the
+# store in full; the lock file records its last holder: not state.
+snap() {
+    tb_virsh dumpxml --inactive "$dom"
+    tb_virsh domblklist "$dom"
+    find "$dir" -name '*.qcow2' -printf '%p %m\n' | sort
+    find "$STORE" ! -name lock -printf '%p %m %s %T@\n' | sort
+}
 before=$(snap)
 out=$(vs revert "$dom" P1 --dry-run)
 grep -q 'virDomainRestoreFlags' <<<"$out" && grep -q 'pre-revert-' <<<"$out"
