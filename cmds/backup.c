@@ -118,12 +118,12 @@ static const vs_option create_options[] = {
     {"incremental", 0, VS_OPT_BOOL, NULL, VS_COMPLETE_NONE, NULL, 1,
      "an incremental backup since the last one; fails when the chain cannot serve"},
     {"disk", 0, VS_OPT_LIST, "TARGET", VS_COMPLETE_DISK, NULL, 0,
-     "back up this disk only (repeatable; default: every writable disk)"},
+     "back up this disk (default: every writable disk)"},
     {"quiesce", 0, VS_OPT_STRING, "POLICY", VS_COMPLETE_CHOICES, quiesce_choices, 0,
      "freeze guest I/O through the agent while the job starts: auto (default: only when the agent answers), "
-     "required, off"},
+     "required or off"},
     {"method", 0, VS_OPT_STRING, "METHOD", VS_COMPLETE_CHOICES, method_choices, 0,
-     "job (default: libvirt's backup job); snapshot is not implemented in this version"},
+     "how: job (default: libvirt's backup job); snapshot is not implemented in this version"},
     {NULL, 0, 0, NULL, 0, NULL, 0, NULL},
 };
 
