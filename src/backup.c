@@ -670,6 +670,9 @@ static int record(virDomainPtr dom, vs_backup *b, const bk_plan *p)
         d->target = vs_xstrdup(p->disks[i].target);
         d->image = bkmanifest_image_name(p->id, d->target);
         d->virtual_size = p->disks[i].virtual_size;
+        /* Hashed only once QEMU closed it: closing may still write. */
+        if (qemuimg_wait_closed(p->disks[i].image, 30000) < 0)
+            return -1;
         if (chmod(p->disks[i].image, 0600) < 0 || store_fsync_path(p->disks[i].image) < 0)
             return vs_error("cannot make '%s' durable: %s", p->disks[i].image, strerror(errno));
         if (qemuimg_data_bytes(p->disks[i].image, &d->bytes_written) < 0 ||

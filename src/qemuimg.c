@@ -334,3 +334,17 @@ int qemuimg_data_bytes(const char *image, unsigned long long *bytes)
     }
     return 0;
 }
+
+int qemuimg_wait_closed(const char *image, int timeout_ms)
+{
+    /* Without -U, qemu-img needs the lock a writer holds: it fails while
+     * QEMU still has the image open for writing. */
+    char *const argv[] = {"qemu-img", "info", "-f", "qcow2", (char *)image, NULL};
+    for (int waited = 0;; waited += 100) {
+        if (run(argv, NULL, waited >= timeout_ms) == 0)
+            return 0;
+        if (waited >= timeout_ms)
+            return -1;
+        usleep(100 * 1000);
+    }
+}

@@ -42,3 +42,7 @@ int qemuimg_check(const char *image, char **why);
 int qemuimg_convert(const char *from, const char *to);
 /* Guest data an image holds in its own layer (not its backing files). */
 int qemuimg_data_bytes(const char *image, unsigned long long *bytes);
+/* Waits until no process holds 'image' open for writing (QEMU lets go of
+ * a backup target shortly after the job's completion event). 0, or -1
+ * after reporting when it is still held after timeout_ms. */
+int qemuimg_wait_closed(const char *image, int timeout_ms);
