@@ -734,6 +734,10 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
         bool no_agent = false;
         vs_freeze_opts fo = {0};
         if (quiesce_freeze(ctx, dom, &fo, &frozen, &no_agent) < 0) {
+            /* A signal during the freeze is a request to stop, not a
+             * reason to go on unfrozen. */
+            if (job_interrupted())
+                goto rollback;
             if (req->quiesce == VS_QUIESCE_REQUIRED) {
                 vs_error("--quiesce required: %s; no backup taken",
                          no_agent ? "the guest agent does not answer" : "the guest could not be frozen");
@@ -745,6 +749,8 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
             quiesced = true;
         }
     }
+    if (job_interrupted())
+        goto rollback;
     brc = virDomainBackupBegin(dom, bxml, cxml, VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL);
     berr = brc < 0 ? vs_xstrdup(conn_last_error()) : NULL;
     if (frozen) {

@@ -17,11 +17,12 @@ tb_require
 FAULTS="backup:prepare backup:prepare:done backup:begin quiesce:frozen:done backup:begin:done backup:wait
     backup:wait:done backup:record backup:record:done"
 n_faults=$(($(wc -w <<<"$FAULTS")))
-tap_plan $((40 + n_faults * 5))
+tap_plan $((43 + n_faults * 5))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
 counter_ram() { tb_counter "$1" --ram 2>/dev/null; }
+frozen_status() { tb_agent "$1" '{"execute":"guest-fsfreeze-status"}' 2>/dev/null; }
 # wait_counting DOM: the guest answers and its in-memory counter moves.
 wait_counting() {
     local a b end=$((SECONDS + 60))
@@ -187,6 +188,23 @@ tap_ok $? "the byte put back: verify passes" || diag "$out"
 out=$(vs backup create "$dom" --method snapshot 2>&1)
 [[ $? == 1 && $out == *"not implemented in this version"* ]]
 tap_ok $? "--method snapshot is refused clearly ($out)"
+
+# ---- SIGTERM while the guest is frozen for the job's start -------------------
+n_before=$(vs --json backup list "$dom" 2>/dev/null | jq length)
+cps_before=$(checkpoints)
+# Not through vs(): $! must be virt-state itself, not a subshell.
+VIRT_STATE_TEST_HOLD_FROZEN_MS=30000 "$VIRT_STATE" -c "$TB_URI" --store "$STORE" backup create "$dom" \
+    >/dev/null 2>"$TB_RUN/sig.err" &
+vpid=$!
+for _ in $(seq 100); do [[ $(frozen_status "$dom") == '"frozen"' ]] && break; sleep 0.1; done
+tap_is "$(frozen_status "$dom")" '"frozen"' "backup create holds the guest frozen (test hook)"
+kill -TERM "$vpid"
+wait "$vpid"
+rc=$?
+[[ $rc == 1 && $(frozen_status "$dom") == '"thawed"' ]]
+tap_ok $? "SIGTERM: it fails (exit $rc) and the guest is thawed" || diag "$(cat "$TB_RUN/sig.err")"
+tap_is "$(vs --json backup list "$dom" 2>/dev/null | jq length):$(checkpoints):$(consistent)" "$n_before:$cps_before:" \
+    "SIGTERM: no backup, no checkpoint, no journal or stray file left"
 
 # ---- fault injection: kill at every journaled step, then recover -------------
 for f in $FAULTS; do
