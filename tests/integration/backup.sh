@@ -17,7 +17,7 @@ tb_require
 FAULTS="backup:prepare backup:prepare:done backup:begin quiesce:frozen:done backup:begin:done backup:wait
     backup:wait:done backup:record backup:record:done"
 n_faults=$(($(wc -w <<<"$FAULTS")))
-tap_plan $((43 + n_faults * 5))
+tap_plan $((47 + n_faults * 5))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -241,6 +241,21 @@ out=$(vs backup create "$dom" --incremental 2>&1)
 tap_ok $? "an incremental after it" || diag "$out"
 out=$(vs restore-point verify "$dom" RP1 2>&1)
 tap_ok $? "the restore point still verifies" || diag "$out"
+r=$(consistent)
+tap_ok $? "everything verifies, nothing stray ${r:+($r)}"
+
+# ---- revert to the restore point: the later checkpoints cannot serve ---------
+last=$(vs --json backup list "$dom" 2>/dev/null | jq -r '.[-1].id')
+out=$(vs revert "$dom" RP1 --discard-current 2>&1) && wait_counting "$dom"
+tap_ok $? "revert to the restore point, the guest counts on" || diag "$out"
+id6=$(vs backup create "$dom" 2>"$TB_RUN/err")
+rc=$?
+[[ $rc == 0 && $(bkjson "$id6" | jq -r .kind) == full ]] &&
+    grep -q "full backup of '$dom': the checkpoint 'virt-state-$last' of the last backup '$last' no longer exists" "$TB_RUN/err"
+tap_ok $? "the next automatic backup is full, and says why" || diag "$(cat "$TB_RUN/err")"
+id7=$(vs backup create "$dom" 2>"$TB_RUN/err")
+[[ $? == 0 && $(bkjson "$id7" | jq -r .parent) == "$id6" ]]
+tap_ok $? "and the one after is incremental on it" || diag "$(cat "$TB_RUN/err")"
 r=$(consistent)
 tap_ok $? "everything verifies, nothing stray ${r:+($r)}"
 diag "run time $SECONDS s"
