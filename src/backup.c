@@ -530,15 +530,39 @@ static int backup_running(virDomainPtr dom, unsigned long long *processed, unsig
     return rc;
 }
 
+/* Test-only: VIRT_STATE_TEST_HOLD_JOB_MS=N keeps the wait going N ms after
+ * the job started even when it ended sooner (less if a signal comes), so
+ * that a test can interrupt a backup while it waits: the small test disks
+ * are copied faster than a test can send a signal. */
+static long long hold_job_ms(void)
+{
+    const char *v = getenv("VIRT_STATE_TEST_HOLD_JOB_MS");
+    unsigned long ms;
+    if (!v || !*v || vs_parse_ulong(v, 3600000, &ms) < 0)
+        return 0;
+    vs_debug("test hook: waiting at least %lu ms for the job", ms);
+    return (long long)ms;
+}
+
+static long long ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 /* Waits for the backup job to end: the JOB_COMPLETED event, or, should it
  * not come, libvirt's completed-job statistics once no job runs. Shows
  * progress on a terminal; SIGINT, SIGTERM or SIGHUP abort the job (and the
  * wait goes on until libvirt says it ended). Returns 1 completed, 0 failed
- * or aborted (*why), -1 when libvirt cannot tell (reported). */
+ * or interrupted (*why; an interrupted backup is never kept, even when the
+ * job ended before the abort reached it), -1 when libvirt cannot tell
+ * (reported). */
 static int wait_job(virDomainPtr dom, bk_wait *w, const char *label, unsigned long long *processed, char **why)
 {
     bool aborted = false, show = progress_enabled();
     int idle = 0, errors = 0, rc = -1;
+    long long hold = hold_job_ms();
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pthread_mutex_lock(&w->lock);
@@ -550,9 +574,9 @@ static int wait_job(virDomainPtr dom, bk_wait *w, const char *label, unsigned lo
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        if (!w->done)
+        if (!w->done || (hold && ms_since(&t0) < hold && !job_interrupted()))
             pthread_cond_timedwait(&w->cond, &w->lock, &ts);
-        if (w->done) {
+        if (w->done && !(hold && ms_since(&t0) < hold && !job_interrupted())) {
             rc = w->success;
             *processed = w->processed;
             if (!w->success)
@@ -575,15 +599,12 @@ static int wait_job(virDomainPtr dom, bk_wait *w, const char *label, unsigned lo
             break;
         }
         if (running == 1 && show && !aborted && total) {
-            if (!elapsed) {
-                struct timespec now;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                elapsed = (unsigned long long)((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-            }
+            if (!elapsed)
+                elapsed = (unsigned long long)ms_since(&t0);
             progress_update(label, done, total, elapsed ? done * 1000.0 / elapsed : 0);
         }
         /* No job and, two seconds on, still no event: ask what happened. */
-        if (running == 0 && ++idle >= 8) {
+        if (running == 0 && ++idle >= 8 && !(hold && ms_since(&t0) < hold && !job_interrupted())) {
             int c = completed_backup(dom, processed);
             pthread_mutex_lock(&w->lock);
             if (w->done)
@@ -601,6 +622,10 @@ static int wait_job(virDomainPtr dom, bk_wait *w, const char *label, unsigned lo
     }
     pthread_mutex_unlock(&w->lock);
     progress_end(NULL);
+    if (rc == 1 && job_interrupted()) {
+        rc = 0;
+        *why = vs_xstrdup("interrupted");
+    }
     return rc;
 }
 

@@ -6,8 +6,10 @@
 # backup, the automatic choice (incremental while the chain serves, full
 # after the last checkpoint's metadata is removed behind the tool's back,
 # saying why), verify passing and then naming a corrupted image, the fault
-# point of every journaled step followed by `recover`, Ctrl-C aborting a
-# job, and restore points and backups on the same domain.
+# point of every journaled step followed by `recover`, SIGTERM while the
+# guest is frozen and SIGINT while the job runs (nothing kept), restore
+# points and backups on the same domain, and a revert to a restore point
+# (the next backup is full, saying why).
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../testbed/lib.sh
 . "$here/../testbed/lib.sh"
@@ -17,7 +19,7 @@ tb_require
 FAULTS="backup:prepare backup:prepare:done backup:begin quiesce:frozen:done backup:begin:done backup:wait
     backup:wait:done backup:record backup:record:done"
 n_faults=$(($(wc -w <<<"$FAULTS")))
-tap_plan $((47 + n_faults * 5))
+tap_plan $((50 + n_faults * 5))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -205,6 +207,21 @@ rc=$?
 tap_ok $? "SIGTERM: it fails (exit $rc) and the guest is thawed" || diag "$(cat "$TB_RUN/sig.err")"
 tap_is "$(vs --json backup list "$dom" 2>/dev/null | jq length):$(checkpoints):$(consistent)" "$n_before:$cps_before:" \
     "SIGTERM: no backup, no checkpoint, no journal or stray file left"
+
+# ---- SIGINT (Ctrl-C) while waiting for the job ----------------------------------
+VIRT_STATE_TEST_HOLD_JOB_MS=30000 "$VIRT_STATE" -c "$TB_URI" --store "$STORE" backup create "$dom" \
+    >/dev/null 2>"$TB_RUN/sig.err" &
+vpid=$!
+for _ in $(seq 100); do grep -qs 'name="wait" state="begun"' "$STORE/$dom"/journal/*.xml && break; sleep 0.1; done
+grep -qs 'name="wait" state="begun"' "$STORE/$dom"/journal/*.xml
+tap_ok $? "backup create waits for its job (test hook)"
+kill -INT "$vpid"
+wait "$vpid"
+rc=$?
+[[ $rc == 1 ]] && grep -q "interrupted; the backup job was aborted and nothing was kept" "$TB_RUN/sig.err"
+tap_ok $? "SIGINT: it fails (exit $rc) and says the job was aborted" || diag "$(cat "$TB_RUN/sig.err")"
+tap_is "$(vs --json backup list "$dom" 2>/dev/null | jq length):$(checkpoints):$(consistent)" "$n_before:$cps_before:" \
+    "SIGINT: no backup, no checkpoint, no journal or stray file left"
 
 # ---- fault injection: kill at every journaled step, then recover -------------
 for f in $FAULTS; do
