@@ -753,6 +753,9 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
     /* Nothing is journaled while the guest is frozen: the step is begun
      * before the freeze and done after the thaw. */
     b->begin = (long long)time(NULL);
+    char begin[32];
+    snprintf(begin, sizeof(begin), "%lld", b->begin);
+    journal_set(j, "begin-time", begin);
     if (journal_step(j, "begin") < 0)
         goto rollback;
     if (freezing) {
@@ -1041,10 +1044,10 @@ int backup_recover(vs_ctx *ctx, vs_journal *j)
          * known whether the freeze held: say crash-consistent. */
         b->consistency = vs_xstrdup(vs_streq(journal_get(j, "quiesced"), "yes") ? "quiesced" : "crash-consistent");
         b->frozen_us = -1;
-        struct stat st;
-        b->begin = stat(journal_path(j), &st) == 0 ? (long long)st.st_mtime : (long long)time(NULL);
-        b->begin = b->begin > (long long)time(NULL) ? (long long)time(NULL) : b->begin;
+        const char *bt = journal_get(j, "begin-time");
+        unsigned long v = 0;
         b->end = (long long)time(NULL);
+        b->begin = bt && vs_parse_ulong(bt, (unsigned long)b->end, &v) == 0 ? (long long)v : b->end;
         b->bytes_copied = processed;
         if (record(dom, b, &p) < 0 || bkmanifest_write(mpath, b) < 0)
             goto out;
