@@ -191,6 +191,11 @@ out=$(vs backup create "$dom" --method snapshot 2>&1)
 [[ $? == 1 && $out == *"not implemented in this version"* ]]
 tap_ok $? "--method snapshot is refused clearly ($out)"
 
+# The signals must reach virt-state itself: under a wrapper (valgrind's,
+# VIRT_STATE_REAL set) they would reach the wrapper's shell instead.
+if [[ -n ${VIRT_STATE_REAL:-} ]]; then
+    for _ in 1 2 3 4 5 6; do tap_skip "signals under a wrapper reach the wrapper, not virt-state"; done
+else
 # ---- SIGTERM while the guest is frozen for the job's start -------------------
 n_before=$(vs --json backup list "$dom" 2>/dev/null | jq length)
 cps_before=$(checkpoints)
@@ -222,6 +227,7 @@ rc=$?
 tap_ok $? "SIGINT: it fails (exit $rc) and says the job was aborted" || diag "$(cat "$TB_RUN/sig.err")"
 tap_is "$(vs --json backup list "$dom" 2>/dev/null | jq length):$(checkpoints):$(consistent)" "$n_before:$cps_before:" \
     "SIGINT: no backup, no checkpoint, no journal or stray file left"
+fi
 
 # ---- fault injection: kill at every journaled step, then recover -------------
 for f in $FAULTS; do
