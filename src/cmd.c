@@ -5,6 +5,7 @@
 #include <popt.h>
 #include <string.h>
 
+#include "backup.h"
 #include "conn.h"
 #include "restore_point.h"
 #include "snapshot.h"
@@ -627,6 +628,14 @@ static void complete_value(vs_ctx *ctx, vs_completer c, const char *const *choic
             for (char **p = names; p && *p; p++)
                 push_if_prefix(out, nout, *p, cur);
         }
+        break;
+    }
+    case VS_COMPLETE_BACKUP: {
+        if (!domain_word || !vs_name_is_safe(domain_word) || !ctx->store)
+            break;
+        autostrv char **ids = backup_ids(ctx->store, domain_word);
+        for (char **p = ids; p && *p; p++)
+            push_if_prefix(out, nout, *p, cur);
         break;
     }
     case VS_COMPLETE_CHOICES:

@@ -20,6 +20,7 @@ typedef enum {
     VS_COMPLETE_DISK,       /* a disk target of the DOMAIN given before it */
     VS_COMPLETE_RESTORE_POINT, /* a restore point of the DOMAIN given before it */
     VS_COMPLETE_STATE_NAME, /* a restore point or disk snapshot of the DOMAIN given before it */
+    VS_COMPLETE_BACKUP,     /* a backup id of the DOMAIN given before it */
 } vs_completer;
 
 typedef enum {

@@ -180,7 +180,12 @@ void progress_update(const char *label, unsigned long long done, unsigned long l
     vs_format_bytes((unsigned long long)bytes_per_second, rate, sizeof(rate));
     if (total > 0) {
         unsigned pct = (unsigned)(done * 100 / total);
-        fprintf(stderr, "\r%s: %3u%% (%s of %s, %s/s)\033[K", label, pct > 100 ? 100 : pct, d, tot, rate);
+        char eta[32] = "";
+        if (bytes_per_second >= 1.0 && done < total) {
+            unsigned long long s = (unsigned long long)((double)(total - done) / bytes_per_second);
+            snprintf(eta, sizeof(eta), ", ETA %llu:%02llu", s / 60, s % 60);
+        }
+        fprintf(stderr, "\r%s: %3u%% (%s of %s, %s/s%s)\033[K", label, pct > 100 ? 100 : pct, d, tot, rate, eta);
     } else {
         fprintf(stderr, "\r%s: %s (%s/s)\033[K", label, d, rate);
     }

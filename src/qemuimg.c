@@ -111,7 +111,8 @@ int qemuimg_create_overlay(const char *overlay, const char *backing, const char 
     snprintf(sz, sizeof(sz), "%llu", size);
     char *const argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", (char *)backing,
                           "-F", (char *)backing_format, (char *)overlay, sz, NULL};
-    if (run(argv, NULL, true) < 0) {
+    char *const plain[] = {"qemu-img", "create", "-q", "-f", "qcow2", (char *)overlay, sz, NULL};
+    if (run(backing ? argv : plain, NULL, true) < 0) {
         unlink(overlay);
         return -1;
     }
@@ -297,4 +298,68 @@ char **qemuimg_bitmap_names(const char *image, bool *ok)
     if (*ok)
         free_bitmaps(b, n);
     return names;
+}
+
+/* ---- backups ----------------------------------------------------------- */
+
+int qemuimg_check(const char *image, char **why)
+{
+    char *const argv[] = {"qemu-img", "check", "-q", "-f", "qcow2", (char *)image, NULL};
+    *why = NULL;
+    if (run(argv, NULL, false) == 0)
+        return 0;
+    *why = vs_xstrdup("qemu-img check finds it damaged or unreadable");
+    return -1;
+}
+
+int qemuimg_convert(const char *from, const char *to)
+{
+    /* As for overlays: the name is reserved with O_EXCL and mode 0600, and
+     * qemu-img writes into the file (sparse: zeroes are not written). */
+    int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return vs_error("cannot create '%s': %s", to, strerror(errno));
+    fchmod(fd, 0600);
+    close(fd);
+    char *const argv[] = {"qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", (char *)from, (char *)to, NULL};
+    if (run(argv, NULL, true) < 0) {
+        unlink(to);
+        return -1;
+    }
+    return 0;
+}
+
+int qemuimg_data_bytes(const char *image, unsigned long long *bytes)
+{
+    /* One extent per line: { "start": 0, "length": 65536, "depth": 0,
+     * "present": true, "zero": false, "data": true, ... }. */
+    char *const argv[] = {"qemu-img", "map", "-f", "qcow2", "--output=json", (char *)image, NULL};
+    autofree char *out = NULL;
+    *bytes = 0;
+    if (run(argv, &out, true) < 0)
+        return -1;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        const char *len = strstr(line, "\"length\": ");
+        const char *depth = strstr(line, "\"depth\": ");
+        if (!len || !depth || !strstr(line, "\"data\": true"))
+            continue;
+        if (strtoull(depth + strlen("\"depth\": "), NULL, 10) != 0)
+            continue;
+        *bytes += strtoull(len + strlen("\"length\": "), NULL, 10);
+    }
+    return 0;
+}
+
+int qemuimg_wait_closed(const char *image, int timeout_ms)
+{
+    /* Without -U, qemu-img needs the lock a writer holds: it fails while
+     * QEMU still has the image open for writing. */
+    char *const argv[] = {"qemu-img", "info", "-f", "qcow2", (char *)image, NULL};
+    for (int waited = 0;; waited += 100) {
+        if (run(argv, NULL, waited >= timeout_ms) == 0)
+            return 0;
+        if (waited >= timeout_ms)
+            return -1;
+        usleep(100 * 1000);
+    }
 }

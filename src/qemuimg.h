@@ -9,7 +9,8 @@
 
 /* Creates a new qcow2 overlay (0600; the file must not exist) whose backing
  * file is 'backing' in 'backing_format', of 'size' bytes, without opening
- * the backing file (it may be in use by a running guest). */
+ * the backing file (it may be in use by a running guest). A NULL backing
+ * makes a plain empty qcow2 image. */
 int qemuimg_create_overlay(const char *overlay, const char *backing, const char *backing_format,
                            unsigned long long size);
 /* Commits an overlay into its backing file (offline). With 'drop', the
@@ -32,3 +33,16 @@ int qemuimg_copy_bitmaps(const char *from, const char *to, int *copied);
 /* The names of the persistent bitmaps in an image's top layer (NULL when
  * none); *ok is false (reported) when qemu-img could not read it. */
 char **qemuimg_bitmap_names(const char *image, bool *ok);
+
+/* Backups. qemu-img check of a qcow2 image (its backing chain opened too):
+ * 0, or -1 with *why (not reported). */
+int qemuimg_check(const char *image, char **why);
+/* A standalone sparse qcow2 copy of what 'from' (and its backing chain)
+ * holds, into the new file 'to' (0600; it must not exist). */
+int qemuimg_convert(const char *from, const char *to);
+/* Guest data an image holds in its own layer (not its backing files). */
+int qemuimg_data_bytes(const char *image, unsigned long long *bytes);
+/* Waits until no process holds 'image' open for writing (QEMU lets go of
+ * a backup target shortly after the job's completion event). 0, or -1
+ * after reporting when it is still held after timeout_ms. */
+int qemuimg_wait_closed(const char *image, int timeout_ms);

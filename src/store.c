@@ -192,6 +192,19 @@ static int count_with(const char *dir, const char *must_contain)
     return n;
 }
 
+/* Backups: one "<id>.manifest.xml" per backup in each chain directory. */
+static int count_backups(const char *dir)
+{
+    autostrv char **chains = vs_list_dir(dir, NULL);
+    int n = 0;
+    for (char **p = chains; p && *p; p++) {
+        autofree char *chain = vs_asprintf("%s/%s", dir, *p);
+        autostrv char **manifests = vs_list_dir(chain, ".manifest.xml");
+        n += (int)vs_strv_len(manifests);
+    }
+    return n;
+}
+
 void store_count(const char *store, const char *domain, vs_store_counts *out)
 {
     memset(out, 0, sizeof(*out));
@@ -204,7 +217,7 @@ void store_count(const char *store, const char *domain, vs_store_counts *out)
     autostrv char **journals = vs_list_dir(jn, ".xml");
     out->restore_points = count_with(rp, "manifest.xml");
     out->disk_snapshots = count_with(ds, "manifest.xml");
-    out->backups = count_with(bk, "manifest.xml");
+    out->backups = count_backups(bk);
     out->pending_journals = (int)vs_strv_len(journals);
 }
 

@@ -1,0 +1,12 @@
+# a manifest whose image name leaves the chain directory is refused, never used
+$ mkdir -p $TMP/store/test/backups/c; printf "<backup version=\"1\"><id>c</id><chain>c</chain><domain>test</domain><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><kind>full</kind><status>complete</status><method>job</method><consistency>quiesced</consistency><begin>1</begin><end>2</end><bytes-copied>0</bytes-copied><checkpoint name=\"virt-state-c\">x</checkpoint><disks><disk target=\"vda\"><image size=\"0\" sha256=\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\">../../../../etc/passwd</image><virtual-size>1</virtual-size><bytes-written>0</bytes-written></disk></disks></backup>" > $TMP/store/test/backups/c/c.manifest.xml; virt-state -c test:///default backup show test c; echo "exit $?"; virt-state -c test:///default backup verify test; echo "exit $?"; virt-state -c test:///default backup restore test c --to $TMP; echo "exit $?"
+--- stdout
+exit 1
+exit 1
+exit 1
+--- stderr
+virt-state: backup show: manifest '@TMP@/store/test/backups/c/c.manifest.xml' is invalid: line 1: element image: Element image failed to validate content
+virt-state: backup verify: manifest '@TMP@/store/test/backups/c/c.manifest.xml' is invalid: line 1: element image: Element image failed to validate content
+virt-state: backup verify: 1 backup of 'test' does not verify
+virt-state: backup restore: manifest '@TMP@/store/test/backups/c/c.manifest.xml' is invalid: line 1: element image: Element image failed to validate content
+--- exit 0
