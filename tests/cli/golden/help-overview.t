@@ -19,6 +19,11 @@ Commands:
   disk-snapshot list     list a domain's disk snapshots
   disk-snapshot show     show one disk snapshot
   disk-snapshot delete   delete a disk snapshot
+  backup create          back up a running domain's disks, full or incremental
+  backup list            list a domain's backups
+  backup show            show one backup
+  backup verify          check backups against their manifests
+  backup restore         write standalone disk images of a backup
   commit                 fold a domain's overlays back into their base
   revert                 go back to a restore point or a disk snapshot
   recover                finish or roll back interrupted operations
