@@ -610,6 +610,10 @@ int rp_create(vs_ctx *ctx, virDomainPtr dom, const vs_rp_request *req, vs_restor
             bool no_agent = false;
             vs_freeze_opts fo = {0};
             if (quiesce_freeze(ctx, dom, &fo, &frozen, &no_agent) < 0) {
+                /* A signal during the freeze is a request to stop, not a
+                 * reason to go on unfrozen. */
+                if (job_interrupted())
+                    goto rollback;
                 if (req->quiesce == VS_QUIESCE_REQUIRED) {
                     vs_error("--quiesce required: %s; no restore point taken",
                              no_agent ? "the guest agent does not answer" : "the guest could not be frozen");

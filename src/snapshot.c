@@ -365,6 +365,10 @@ int snapshot_create(vs_ctx *ctx, virDomainPtr dom, const vs_snapshot_request *re
         bool no_agent = false;
         vs_freeze_opts fo = {0};
         if (quiesce_freeze(ctx, dom, &fo, &frozen, &no_agent) < 0) {
+            /* A signal during the freeze is a request to stop, not a
+             * reason to go on unfrozen. */
+            if (job_interrupted())
+                goto rollback;
             if (req->quiesce == VS_QUIESCE_REQUIRED) {
                 vs_error("--quiesce required: %s; no snapshot taken",
                          no_agent ? "the guest agent does not answer" : "the guest could not be frozen");
