@@ -75,6 +75,8 @@ for stage in $stages; do
         ;;
     valgrind)
         say "unit and command-line tests under valgrind"
+        # valgrind runs every command 20-50 times slower: each test gets
+        # 30 minutes instead of the plain limit of 5.
         [ -x _build/virt-state ] || (mkdir -p _build && cd _build && "$top/configure" -q && make -s -j"$jobs" all)
         quick=$(make -s -C _build print-quick-tests)
         make -s -C _build -j"$jobs" $(printf '%s\n' $quick | grep '^tests/unit/')
@@ -83,7 +85,7 @@ for stage in $stages; do
         cp -f tests/valgrind-wrapper.sh tests/valgrind.supp "$vgdir/"
         ln -sf valgrind-wrapper.sh "$vgdir/virt-state"
         (cd _build && make -s -j"$jobs" check VERBOSE=yes TEST_SUITE_LOG=valgrind-suite.log TESTS="$quick" \
-            TESTS_ENVIRONMENT="VIRT_STATE='$vgdir/virt-state' VIRT_STATE_REAL='$top/_build/virt-state' VIRT_STATE_SRCDIR='$top' VIRT_STATE_BUILDDIR='$top/_build' LIBVIRT_DEFAULT_URI= VIRT_STATE_STORE= LC_ALL=C.UTF-8") || status=1
+            TESTS_ENVIRONMENT="VIRT_STATE='$vgdir/virt-state' VIRT_STATE_REAL='$top/_build/virt-state' VIRT_STATE_SRCDIR='$top' VIRT_STATE_BUILDDIR='$top/_build' LIBVIRT_DEFAULT_URI= VIRT_STATE_STORE= LC_ALL=C.UTF-8 VIRT_STATE_TEST_TIMEOUT=1800") || status=1
         count _build/valgrind-suite.log
         # The unit test programs themselves, under valgrind.
         for t in $quick; do
