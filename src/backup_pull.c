@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "domain.h"
 #include "job.h"
+#include "qemuimg.h"
 #include "quiesce.h"
 #include "store.h"
 #include "util.h"
@@ -87,6 +88,7 @@ int backup_pull_parse_tcp(const char *arg, unsigned *port, char **usage)
 
 typedef struct {
     char *id, *chain, *parent, *checkpoint, *parent_checkpoint, *socket;
+    char *nbd_dir; /* <store>/<domain>/nbd: the scratch images (and the default socket) */
     bool incremental;
     char **targets;
     size_t n;
@@ -100,6 +102,7 @@ static void plan_clear(pull_plan *p)
     free(p->checkpoint);
     free(p->parent_checkpoint);
     free(p->socket);
+    free(p->nbd_dir);
     vs_strv_free(p->targets);
     memset(p, 0, sizeof(*p));
 }
@@ -262,20 +265,16 @@ static long qemu_gid(virDomainPtr dom)
     return gid;
 }
 
-/* <store>/<domain>/nbd/nbd.sock: QEMU (its own user) creates the socket, so
- * the directory is writable by QEMU's group only (0730, nothing listable),
- * and the directories above it are searchable. */
-static char *default_socket(vs_ctx *ctx, virDomainPtr dom)
+/* <store>/<domain>/nbd: the scratch images QEMU keeps the guest's
+ * overwritten blocks in while it exports, and the default socket, which
+ * QEMU (its own user) creates: the directory is writable by QEMU's group
+ * only (0730, nothing listable), and the directories above it are
+ * searchable. */
+static char *nbd_dir(vs_ctx *ctx, virDomainPtr dom)
 {
     const char *dname = virDomainGetName(dom);
     autofree char *ddir = vs_asprintf("%s/%s", ctx->store, dname);
-    autofree char *dir = vs_asprintf("%s/nbd", ddir);
-    char *path = vs_asprintf("%s/" SOCKET_NAME, dir);
-    struct sockaddr_un sa;
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        vs_error("the default socket '%s' is too long for a unix socket; give a shorter one with --socket", path);
-        goto fail;
-    }
+    char *dir = vs_asprintf("%s/nbd", ddir);
     if (store_mkdirs(dir) < 0)
         goto fail;
     long gid = qemu_gid(dom);
@@ -291,12 +290,37 @@ static char *default_socket(vs_ctx *ctx, virDomainPtr dom)
             goto fail;
         }
     }
-    if (backup_pull_check_socket(path, NULL) != 0)
-        goto fail;
-    return path;
+    return dir;
 fail:
+    free(dir);
+    return NULL;
+}
+
+static char *default_socket(const char *dir)
+{
+    char *path = vs_asprintf("%s/" SOCKET_NAME, dir);
+    struct sockaddr_un sa;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        vs_error("the default socket '%s' is too long for a unix socket; give a shorter one with --socket", path);
+    } else if (backup_pull_check_socket(path, NULL) == 0) {
+        return path;
+    }
     free(path);
     return NULL;
+}
+
+static char *scratch_path(const char *dir, const char *id, const char *target)
+{
+    return vs_asprintf("%s/%s.%s.scratch.qcow2", dir, id, target);
+}
+
+static void remove_scratch(const char *dir, const char *id, char *const *targets)
+{
+    for (char *const *t = targets; dir && t && *t; t++) {
+        autofree char *f = scratch_path(dir, id, *t);
+        if (unlink(f) < 0 && errno != ENOENT)
+            vs_warn("cannot remove '%s': %s", f, strerror(errno));
+    }
 }
 
 static void remove_socket(const char *path)
@@ -360,6 +384,13 @@ static int libvirt_xml(virDomainPtr dom, const pull_plan *p, unsigned port, char
         xmlNodePtr d = xmlNewChild(bdisks, NULL, BAD_CAST "disk", NULL);
         xmlSetProp(d, BAD_CAST "name", BAD_CAST disks[i].target);
         xmlSetProp(d, BAD_CAST "backup", BAD_CAST(x ? "yes" : "no"));
+        if (x) {
+            /* libvirt 9.0 does not choose a scratch file itself */
+            autofree char *sp = scratch_path(p->nbd_dir, p->id, disks[i].target);
+            xmlSetProp(d, BAD_CAST "type", BAD_CAST "file");
+            xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "scratch", NULL), BAD_CAST "file", BAD_CAST sp);
+            xmlSetProp(xmlNewChild(d, NULL, BAD_CAST "driver", NULL), BAD_CAST "type", BAD_CAST "qcow2");
+        }
         xmlNodePtr c = xmlNewChild(cdisks, NULL, BAD_CAST "disk", NULL);
         xmlSetProp(c, BAD_CAST "name", BAD_CAST disks[i].target);
         xmlSetProp(c, BAD_CAST "checkpoint", BAD_CAST(x ? "bitmap" : "no"));
@@ -597,6 +628,16 @@ static int run_pull(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req,
     /* As in push mode: nothing is journaled while the guest is frozen. */
     if (journal_step(j, "begin") < 0)
         goto rollback;
+    for (size_t i = 0; i < p->n; i++) {
+        autofree char *sp = scratch_path(p->nbd_dir, p->id, p->targets[i]);
+        virDomainBlockInfo bi;
+        if (virDomainGetBlockInfo(dom, p->targets[i], &bi, 0) < 0) {
+            conn_error("cannot read the size of a disk");
+            goto rollback;
+        }
+        if (qemuimg_create_overlay(sp, NULL, "qcow2", bi.capacity) < 0)
+            goto rollback;
+    }
     if (freezing) {
         bool no_agent = false;
         vs_freeze_opts fo = {0};
@@ -616,7 +657,7 @@ static int run_pull(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req,
     }
     if (job_interrupted())
         goto rollback;
-    int brc = virDomainBackupBegin(dom, bxml, cxml, 0);
+    int brc = virDomainBackupBegin(dom, bxml, cxml, VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL);
     berr = brc < 0 ? vs_xstrdup(conn_last_error()) : NULL;
     if (frozen) {
         int trc = quiesce_thaw(frozen);
@@ -653,6 +694,7 @@ static int run_pull(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req,
         goto out;
     end_job(dom);
     remove_socket(p->socket);
+    remove_scratch(p->nbd_dir, p->id, p->targets);
     b->end = (long long)time(NULL);
     if (b->end < b->begin)
         b->end = b->begin;
@@ -686,6 +728,7 @@ rollback:
             goto out;
     }
     remove_socket(p->socket);
+    remove_scratch(p->nbd_dir, p->id, p->targets);
     journal_finish(j);
 out:
     job_signals_restore();
@@ -718,10 +761,9 @@ int backup_pull_create(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *r
         if (backup_pull_check_socket(req->pull->socket, NULL) != 0)
             goto out;
         p.socket = vs_xstrdup(req->pull->socket);
-    } else {
-        if (!(p.socket = default_socket(ctx, dom)))
-            goto out;
     }
+    if (!(p.nbd_dir = nbd_dir(ctx, dom)) || (!p.socket && !req->pull->tcp_port && !(p.socket = default_socket(p.nbd_dir))))
+        goto out;
     if (req->kind != VS_BACKUP_FULL) {
         base = find_base(ctx, dom, uuid, &p, &why);
         if (!base && req->kind == VS_BACKUP_INCREMENTAL) {
@@ -779,9 +821,17 @@ int backup_pull_recover(vs_ctx *ctx, vs_journal *j)
         end_job(dom);
         ended = true;
     }
-    /* The export's socket (checked to be absent or a socket before). */
+    /* The export's socket (checked to be absent or a socket before), and
+     * the scratch images. */
     if (sock && sock[0] == '/')
         remove_socket(sock);
+    autofree char *ndir = vs_asprintf("%s/%s/nbd", ctx->store, dname);
+    for (size_t i = 0; i < n; i++) {
+        const char *t = journal_get_disk(j, i, "target");
+        char *const one[] = {(char *)t, NULL};
+        if (t && vs_name_is_safe(t) && !strchr(t, '/'))
+            remove_scratch(ndir, id, one);
+    }
 
     virDomainCheckpointPtr c = virDomainCheckpointLookupByName(dom, cp, 0);
     bool have_cp = c != NULL;
