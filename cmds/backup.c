@@ -31,6 +31,8 @@ static void json_backup(vs_json *j, const vs_backup *b)
     json_string(j, b->complete ? "complete" : "incomplete");
     json_key(j, "method");
     json_string(j, "job");
+    json_key(j, "mode");
+    json_string(j, b->pull ? "pull" : "push");
     json_key(j, "consistency");
     json_string(j, b->consistency);
     json_key(j, "begin");
@@ -63,6 +65,12 @@ static void json_backup(vs_json *j, const vs_backup *b)
         json_int(j, (long long)d->virtual_size);
         json_key(j, "bytes_written");
         json_int(j, (long long)d->bytes_written);
+        if (b->pull) {
+            json_key(j, "export");
+            json_string(j, d->export_name);
+            json_key(j, "bitmap");
+            json_string(j, d->export_bitmap);
+        }
         json_end_object(j);
     }
     json_end_array(j);
@@ -124,6 +132,12 @@ static const vs_option create_options[] = {
      "required or off"},
     {"method", 0, VS_OPT_STRING, "METHOD", VS_COMPLETE_CHOICES, method_choices, 0,
      "how: job (default: libvirt's backup job); snapshot is not implemented in this version"},
+    {"pull", 0, VS_OPT_BOOL, NULL, VS_COMPLETE_NONE, NULL, 0,
+     "export the disks over NBD for another tool to read, and wait until 'backup end' or a signal"},
+    {"socket", 0, VS_OPT_STRING, "PATH", VS_COMPLETE_FILE, NULL, 2,
+     "with --pull: the export's unix socket (default: <store>/<domain>/nbd/nbd.sock)"},
+    {"tcp", 0, VS_OPT_STRING, "PORT", VS_COMPLETE_NUMBER, NULL, 2,
+     "with --pull: export over TCP on 127.0.0.1:PORT instead of a unix socket"},
     {NULL, 0, 0, NULL, 0, NULL, 0, NULL},
 };
 
@@ -135,6 +149,8 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
     size_t nd;
     char *const *disks = args_list(args, "disk", &nd);
     int rc;
+    if (args_flag(args, "pull") || args_str(args, "socket") || args_str(args, "tcp"))
+        return cmd_backup_create_pull(ctx, args); /* cmds/backup_pull.c */
     if ((rc = cmd_check_disks(cmd, disks)))
         return rc;
     if (method && vs_streq(method, "snapshot"))
@@ -186,7 +202,10 @@ const vs_cmd cmd_backup_create = {
         "so qemu-img reads every backup directly. Without --full or --incremental the\n"
         "backup is incremental when the last backup's checkpoint and disks still serve, and\n"
         "full otherwise; it says which and why. Progress is shown on a terminal; Ctrl-C\n"
-        "aborts the job and keeps nothing. The backup's id is printed on standard output.",
+        "aborts the job and keeps nothing. The backup's id is printed on standard output.\n"
+        "With --pull the job exports the disks over NBD instead (a unix socket, or TCP on\n"
+        "127.0.0.1 with --tcp), prints the socket, export and dirty bitmap names, keeps the\n"
+        "checkpoint and waits until 'virt-state backup end DOMAIN' or a signal ends it.",
     .options = create_options,
     .args = cmd_domain_arg,
     .handler = run_create,
@@ -222,7 +241,9 @@ static int run_list(vs_ctx *ctx, const vs_args *args)
             snprintf(secs, sizeof(secs), "%lld", b->end - b->begin);
             vs_format_bytes(b->bytes_copied, copied, sizeof(copied));
             vs_format_bytes(written(b), wr, sizeof(wr));
-            const char *row[] = {b->id,   b->incremental ? "incremental" : "full", b->chain, b->parent ? b->parent : "-",
+            const char *kind = b->pull ? (b->incremental ? "incremental pull" : "full pull")
+                               : b->incremental ? "incremental" : "full";
+            const char *row[] = {b->id,   kind, b->chain, b->parent ? b->parent : "-",
                                  begin,   secs, b->consistency, copied, wr, b->complete ? "complete" : "incomplete"};
             table_add_row(t, row);
         }
@@ -288,6 +309,8 @@ static int run_show(vs_ctx *ctx, const vs_args *args)
     printf("Id:           %s\n", b->id);
     printf("Domain:       %s (%s)\n", b->domain, b->uuid);
     printf("Kind:         %s\n", b->incremental ? "incremental" : "full");
+    if (b->pull)
+        printf("Mode:         pull (exported over NBD; no images in the store)\n");
     printf("Chain:        %s\n", b->chain);
     printf("Parent:       %s\n", b->parent ? b->parent : "-");
     printf("Status:       %s\n", b->complete ? "complete" : "incomplete");
@@ -304,6 +327,11 @@ static int run_show(vs_ctx *ctx, const vs_args *args)
         vs_format_bytes(d->virtual_size, vsz, sizeof(vsz));
         vs_format_bytes(d->image_size, isz, sizeof(isz));
         vs_format_bytes(d->bytes_written, wr, sizeof(wr));
+        if (b->pull) {
+            printf("Disk %s:\n  export:  %s%s%s\n  size:    %s\n", d->target, d->export_name,
+                   d->export_bitmap ? ", dirty bitmap " : "", d->export_bitmap ? d->export_bitmap : "", vsz);
+            continue;
+        }
         printf("Disk %s:\n  image:   %s (%s, sha256 %s)\n  data:    %s\n  size:    %s\n", d->target, d->image, isz,
                d->image_sha256, wr, vsz);
     }
@@ -358,9 +386,12 @@ static int run_verify(vs_ctx *ctx, const vs_args *args)
     }
     int failed = bad;
     for (size_t i = 0; i < n; i++) {
-        int problems = backup_verify(ctx->store, all[i], true);
+        int problems = all[i]->pull ? 0 : backup_verify(ctx->store, all[i], true);
         if (problems)
             failed++;
+        else if (all[i]->pull)
+            vs_info("backup '%s' of '%s' was a pull export: the store holds no image of it, nothing to check",
+                    all[i]->id, dname);
         else
             vs_info("backup '%s' of '%s' verifies: %zu image%s match their checksums and are sound qcow2",
                     all[i]->id, dname, all[i]->ndisks, all[i]->ndisks == 1 ? "" : "s");

@@ -27,6 +27,7 @@ extern const vs_cmd cmd_backup_list;
 extern const vs_cmd cmd_backup_show;
 extern const vs_cmd cmd_backup_verify;
 extern const vs_cmd cmd_backup_restore;
+extern const vs_cmd cmd_backup_end;
 extern const vs_cmd cmd_commit;
 extern const vs_cmd cmd_revert;
 extern const vs_cmd cmd_freeze;
@@ -35,6 +36,9 @@ extern const vs_cmd cmd_guardian;
 extern const vs_cmd cmd_shell;
 extern const vs_cmd cmd_complete;
 extern const vs_cmd cmd_self_test;
+
+/* backup create with --pull, --socket or --tcp (cmds/backup_pull.c). */
+int cmd_backup_create_pull(vs_ctx *ctx, const vs_args *args);
 
 /* Shared by the commands (cmds/common.c). The checks return 0, or report a
  * usage error and return VS_EXIT_USAGE. */

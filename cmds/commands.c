@@ -20,6 +20,7 @@ const vs_cmd *const vs_commands[] = {
     &cmd_backup_show,
     &cmd_backup_verify,
     &cmd_backup_restore,
+    &cmd_backup_end,
     &cmd_commit,
     &cmd_revert,
     &cmd_recover,

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "backup.h"
+#include "backup_pull.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -308,7 +309,7 @@ static vs_backup *valid_base(vs_ctx *ctx, virDomainPtr dom, const char *uuid, bk
     vs_backup **all = backup_load_all(ctx->store, dname, &n, NULL);
     vs_backup *last = NULL;
     for (size_t i = n; i-- > 0 && !last;)
-        if (all[i]->complete)
+        if (all[i]->complete && !all[i]->pull) /* a pull backup has no image to build on */
             last = all[i];
     vs_backup *base = NULL;
     if (!last) {
@@ -855,6 +856,8 @@ done:
 
 int backup_create(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req, vs_backup **out)
 {
+    if (req->pull)
+        return backup_pull_create(ctx, dom, req, out);
     const char *dname = virDomainGetName(dom);
     int state = domain_state(dom);
     if (state < 0)
@@ -970,6 +973,8 @@ static int plan_from_journal(vs_ctx *ctx, const vs_journal *j, bk_plan *p)
 
 int backup_recover(vs_ctx *ctx, vs_journal *j)
 {
+    if (vs_streq(journal_get(j, "mode"), "pull"))
+        return backup_pull_recover(ctx, j);
     const char *dname = journal_domain(j);
     bk_plan p = {0};
     int ret = -1;
@@ -1136,6 +1141,10 @@ int backup_restore(const char *store, const vs_backup *b, const char *dir, char 
     *paths = NULL;
     if (!b->complete)
         return vs_error("backup '%s' is incomplete; it cannot be restored", b->id);
+    if (b->pull)
+        return vs_error("backup '%s' was a pull export: its data went to the NBD reader and the store holds no "
+                        "image of it; restore from that reader's copy",
+                        b->id);
     if (stat(dir, &st) < 0)
         return vs_error("cannot use '%s': %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))

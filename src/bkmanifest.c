@@ -19,6 +19,8 @@ void bkmanifest_free(vs_backup *b)
         free(b->disks[i].target);
         free(b->disks[i].image);
         free(b->disks[i].image_sha256);
+        free(b->disks[i].export_name);
+        free(b->disks[i].export_bitmap);
     }
     free(b->disks);
     free(b->id);
@@ -95,6 +97,9 @@ static int read_disk(xmlNodePtr e, vs_bk_disk *d)
             d->image_sha256 = prop(n, "sha256");
             if (prop_number(n, "size", &d->image_size) < 0)
                 return -1;
+        } else if (manifest_xml_is(n, "export")) {
+            d->export_name = manifest_xml_text(n);
+            d->export_bitmap = prop(n, "bitmap");
         } else if (manifest_xml_is(n, "virtual-size")) {
             if (manifest_xml_number(n, ULLONG_MAX, &d->virtual_size) < 0)
                 return -1;
@@ -129,6 +134,9 @@ static int read_backup(xmlNodePtr root, vs_backup *b)
         } else if (vs_streq(e, "status")) {
             autofree char *t = manifest_xml_text(n);
             b->complete = vs_streq(t, "complete");
+        } else if (vs_streq(e, "mode")) {
+            autofree char *t = manifest_xml_text(n);
+            b->pull = vs_streq(t, "pull");
         } else if (vs_streq(e, "consistency")) {
             b->consistency = manifest_xml_text(n);
         } else if (vs_streq(e, "begin")) {
@@ -178,7 +186,10 @@ static int check_backup(const vs_backup *b, const char *what)
     for (size_t i = 0; i < b->ndisks; i++) {
         const vs_bk_disk *d = &b->disks[i];
         autofree char *want = bkmanifest_image_name(b->id, d->target);
-        if (!vs_streq(d->image, want))
+        if (b->pull != (d->image == NULL))
+            return vs_error("%s is invalid: disk %s: %s", what, d->target,
+                            b->pull ? "a pull backup has no image" : "a push backup needs its image");
+        if (!b->pull && !vs_streq(d->image, want))
             return vs_error("%s is invalid: disk %s: the image must be named '%s'", what, d->target, want);
         for (size_t j = 0; j < i; j++)
             if (vs_streq(d->target, b->disks[j].target))
@@ -256,14 +267,23 @@ char *bkmanifest_format(const vs_backup *b)
     manifest_xml_add_number(root, "bytes-copied", b->bytes_copied);
     xmlNodePtr cp = add_text(root, "checkpoint", b->checkpoint_xml);
     xmlNewProp(cp, BAD_CAST "name", BAD_CAST(b->checkpoint ? b->checkpoint : ""));
+    /* Only pull backups say their mode: push manifests stay as before. */
+    if (b->pull)
+        add_text(root, "mode", "pull");
     xmlNodePtr disks = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
     for (size_t i = 0; i < b->ndisks; i++) {
         const vs_bk_disk *d = &b->disks[i];
         xmlNodePtr e = xmlNewChild(disks, NULL, BAD_CAST "disk", NULL);
         xmlNewProp(e, BAD_CAST "target", BAD_CAST(d->target ? d->target : ""));
-        xmlNodePtr img = add_text(e, "image", d->image);
-        add_prop_number(img, "size", d->image_size);
-        xmlNewProp(img, BAD_CAST "sha256", BAD_CAST(d->image_sha256 ? d->image_sha256 : ""));
+        if (b->pull) {
+            xmlNodePtr ex = add_text(e, "export", d->export_name);
+            if (d->export_bitmap)
+                xmlNewProp(ex, BAD_CAST "bitmap", BAD_CAST d->export_bitmap);
+        } else {
+            xmlNodePtr img = add_text(e, "image", d->image);
+            add_prop_number(img, "size", d->image_size);
+            xmlNewProp(img, BAD_CAST "sha256", BAD_CAST(d->image_sha256 ? d->image_sha256 : ""));
+        }
         manifest_xml_add_number(e, "virtual-size", d->virtual_size);
         manifest_xml_add_number(e, "bytes-written", d->bytes_written);
     }

@@ -15,11 +15,14 @@ typedef struct vs_bk_disk {
     char *image_sha256;
     unsigned long long virtual_size;
     unsigned long long bytes_written; /* guest data in the image itself */
+    char *export_name;                /* pull mode (image NULL): the NBD export */
+    char *export_bitmap;              /* and its dirty bitmap (incremental), or NULL */
 } vs_bk_disk;
 
 typedef struct vs_backup {
     char *id, *chain, *domain, *uuid;
     bool incremental;
+    bool pull;          /* an NBD export (backup_pull.c): no images in the store */
     char *parent;       /* NULL for a full backup */
     bool complete;
     char *consistency;  /* "quiesced" or "crash-consistent" */

@@ -24,6 +24,7 @@ Commands:
   backup show            show one backup
   backup verify          check backups against their manifests
   backup restore         write standalone disk images of a backup
+  backup end             end a domain's pull backup
   commit                 fold a domain's overlays back into their base
   revert                 go back to a restore point or a disk snapshot
   recover                finish or roll back interrupted operations
