@@ -17,8 +17,8 @@ static char tmpdir[] = "/tmp/vs-test-bkmanifest-XXXXXX";
 #define SHA_B "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
 
 static vs_bk_disk sample_disks[] = {
-    {"vda", "20261122T080000Z-2.vda.qcow2", 5570560ULL, SHA_A, 67108864ULL, 5046272ULL},
-    {"vdb", "20261122T080000Z-2.vdb.qcow2", 18446744073709551615ULL, SHA_B, 18446744073709551615ULL, 0},
+    {"vda", "20261122T080000Z-2.vda.qcow2", 5570560ULL, SHA_A, 67108864ULL, 5046272ULL, NULL, NULL},
+    {"vdb", "20261122T080000Z-2.vdb.qcow2", 18446744073709551615ULL, SHA_B, 18446744073709551615ULL, 0, NULL, NULL},
 };
 
 static vs_backup sample(void)
