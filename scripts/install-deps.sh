@@ -19,7 +19,7 @@ bash-completion
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 qemu-system-x86 qemu-utils qemu-block-extra
 busybox-static cpio kmod e2fsprogs xz-utils zstd gzip
-adduser util-linux coreutils jq
+adduser util-linux coreutils jq iproute2
 libglib2.0-0 libnuma1 libudev1 liburing2
 valgrind libxml2-utils openssl groff-base bsdutils
 "

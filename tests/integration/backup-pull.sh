@@ -7,14 +7,15 @@
 # incremental and names its dirty bitmap; list/show/verify/restore treat a
 # pull backup as one; SIGTERM ends the job cleanly; SIGKILL then `recover`
 # leaves no job, the checkpoint and the manifest consistent, and the guest
-# running.
+# running; --tcp serves on 127.0.0.1 only; killed at every journaled step
+# (VIRT_STATE_FAULT_AT), `recover` leaves a consistent domain and store.
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../testbed/lib.sh
 . "$here/../testbed/lib.sh"
 
 VIRT_STATE=${VIRT_STATE:-$TB_TOP/_build/virt-state}
 tb_require
-tap_plan 27
+tap_plan 44
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -139,4 +140,62 @@ tap_is "$rcjob:$st:$(vs --json backup show "$dom" "$id3" 2>/dev/null | jq -r .st
     "1:running:complete:virt-state-$id1 virt-state-$id2 virt-state-$id3 " \
     "no job left, guest running, the manifest and the checkpoint consistent"
 tap_ok "$([[ ! -e $sock && -z $(ls -A "$STORE/$dom/journal" 2>/dev/null) ]]; echo $?)" "no socket, no journal left"
+
+# ---- --tcp: loopback only ----------------------------------------------------------
+port=$((20000 + RANDOM % 20000))
+pull --tcp "$port" >"$TB_RUN/out4" 2>"$TB_RUN/err4" &
+vpid=$!
+wait_line "$TB_RUN/out4" '^disk vda '
+tap_ok $? "--tcp $port serves" || diag "$(cat "$TB_RUN/err4")"
+listen=$(ss -Hltn "sport = :$port" 2>/dev/null | awk '{print $4}' | sort -u | tr '\n' ' ')
+tap_is "$listen" "127.0.0.1:$port " "it listens on 127.0.0.1:$port and nowhere else"
+exp=$(awk '$1 == "disk" && $2 == "vda" {print $4}' "$TB_RUN/out4")
+qemu-img convert -f raw -O raw "nbd://127.0.0.1:$port/$exp" "$TB_RUN/copy.raw" 2>"$TB_RUN/qerr"
+tap_ok $? "a reader copies the export over TCP" || diag "$(cat "$TB_RUN/qerr")"
+c=$(tb_counter_offline "$TB_RUN/copy.raw")
+[[ -n $c ]]
+tap_ok $? "the copy holds an ext4 with the counter ($c)"
+rm -f "$TB_RUN/copy.raw"
+vs backup end "$dom" >/dev/null 2>&1
+wait_exit "$vpid" 60
+tap_is "$?" 0 "backup end: the --tcp command exits 0" || diag "$(cat "$TB_RUN/err4")"
+
+# ---- killed at every journaled step, then recover ------------------------------------
+# consistent: no job, guest running, no journal, no socket, and the tool's
+# checkpoints are exactly those of complete manifests.
+consistent() {
+    local why=
+    has_job && why+="job left; "
+    [[ $(tb_state "$dom") == running ]] || why+="state $(tb_state "$dom"); "
+    [[ -z $(ls -A "$STORE/$dom/journal" 2>/dev/null) ]] || why+="journal left; "
+    [[ -e $sock ]] && why+="socket left; "
+    local want
+    want=$(vs --json backup list "$dom" 2>/dev/null | jq -r '.[] | select(.status == "complete") | .checkpoint' | sort | tr '\n' ' ')
+    local have
+    have=$(tb_virsh checkpoint-list "$dom" --name | grep '^virt-state-' | sort | tr '\n' ' ')
+    [[ $want == "$have" ]] || why+="checkpoints '$have' vs complete backups '$want'; "
+    vs --json backup list "$dom" 2>/dev/null | jq -e 'all(.[]; .status == "complete")' >/dev/null || why+="incomplete backup listed; "
+    printf '%s' "$why"
+    [[ -z $why ]]
+}
+for f in begin begin:done export export:done; do
+    sleep 1
+    (VIRT_STATE_FAULT_AT=backup:$f pull --socket "$sock") >/dev/null 2>"$TB_RUN/errf"
+    tap_is "$?" 137 "--pull killed at $f" || diag "$(cat "$TB_RUN/errf")"
+    out=$(vs recover "$dom" 2>&1)
+    r=$(consistent)
+    tap_ok $? "recover ($out): consistent ${r:+($r)}"
+done
+for f in end end:done; do
+    sleep 1
+    (VIRT_STATE_FAULT_AT=backup:$f pull --socket "$sock") >"$TB_RUN/outf" 2>"$TB_RUN/errf" &
+    vpid=$!
+    wait_line "$TB_RUN/outf" '^disk vda '
+    vs backup end "$dom" >/dev/null 2>&1
+    wait_exit "$vpid" 60
+    tap_is "$?" 137 "--pull killed at $f (after backup end)" || diag "$(cat "$TB_RUN/errf")"
+    out=$(vs recover "$dom" 2>&1)
+    r=$(consistent)
+    tap_ok $? "recover ($out): consistent ${r:+($r)}"
+done
 diag "run time $SECONDS s"
