@@ -30,7 +30,7 @@ static void json_backup(vs_json *j, const vs_backup *b)
     json_key(j, "status");
     json_string(j, b->complete ? "complete" : "incomplete");
     json_key(j, "method");
-    json_string(j, "job");
+    json_string(j, bkmanifest_method(b));
     json_key(j, "mode");
     json_string(j, b->pull ? "pull" : "push");
     json_key(j, "consistency");
@@ -131,7 +131,8 @@ static const vs_option create_options[] = {
      "freeze guest I/O through the agent while the job starts: auto (default: only when the agent answers), "
      "required or off"},
     {"method", 0, VS_OPT_STRING, "METHOD", VS_COMPLETE_CHOICES, method_choices, 0,
-     "how: job (default: libvirt's backup job); snapshot is not implemented in this version"},
+     "how: job (default: libvirt's backup job) or snapshot (copy the files of a temporary disk snapshot, "
+     "then commit it back; always full, no checkpoint)"},
     {"pull", 0, VS_OPT_BOOL, NULL, VS_COMPLETE_NONE, NULL, 0,
      "export the disks over NBD for another tool to read, and wait until 'backup end' or a signal"},
     {"socket", 0, VS_OPT_STRING, "PATH", VS_COMPLETE_FILE, NULL, 2,
@@ -153,10 +154,10 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
         return cmd_backup_create_pull(ctx, args); /* cmds/backup_pull.c */
     if ((rc = cmd_check_disks(cmd, disks)))
         return rc;
-    if (method && vs_streq(method, "snapshot"))
-        return vs_error("--method snapshot (backup through a temporary snapshot) is not implemented in this "
-                        "version; use --method job"),
-               VS_EXIT_FAILURE;
+    bool snap = method && vs_streq(method, "snapshot");
+    if (snap && args_flag(args, "incremental"))
+        return cmd_usage(cmd, "--incremental: a --method snapshot backup is always full (it creates no "
+                              "checkpoint); use --method job for an incremental backup");
     vs_quiesce_policy policy = !q || vs_streq(q, "auto") ? VS_QUIESCE_AUTO
                                : vs_streq(q, "required") ? VS_QUIESCE_REQUIRED
                                                           : VS_QUIESCE_OFF;
@@ -168,7 +169,8 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
                                      : args_flag(args, "incremental") ? VS_BACKUP_INCREMENTAL
                                                                       : VS_BACKUP_AUTO,
                              .disks = nd ? disks : NULL,
-                             .quiesce = policy};
+                             .quiesce = policy,
+                             .method = snap ? VS_BACKUP_METHOD_SNAPSHOT : VS_BACKUP_METHOD_JOB};
     autobackup vs_backup *b = NULL;
     if (backup_create(ctx, dom, &req, &b) < 0)
         return VS_EXIT_FAILURE;
@@ -191,7 +193,7 @@ static int run_create(vs_ctx *ctx, const vs_args *args)
 
 const vs_cmd cmd_backup_create = {
     .name = "backup create",
-    .summary = "back up a running domain's disks, full or incremental",
+    .summary = "back up a domain's disks, full or incremental",
     .description =
         "Backs up every writable disk of the running DOMAIN (or the disks given with --disk)\n"
         "with libvirt's backup job in push mode: guest I/O is frozen through the agent only\n"
@@ -205,7 +207,14 @@ const vs_cmd cmd_backup_create = {
         "aborts the job and keeps nothing. The backup's id is printed on standard output.\n"
         "With --pull the job exports the disks over NBD instead (a unix socket, or TCP on\n"
         "127.0.0.1 with --tcp), prints the socket, export and dirty bitmap names, keeps the\n"
-        "checkpoint and waits until 'virt-state backup end DOMAIN' or a signal ends it.",
+        "checkpoint and waits until 'virt-state backup end DOMAIN' or a signal ends it.\n"
+        "With --method snapshot (file disks, where a backup job cannot serve) a temporary\n"
+        "disk-only snapshot freezes the disks' files (guest I/O frozen only around it),\n"
+        "qemu-img copies them into standalone images, and the temporary overlays\n"
+        "(<disk>.vs-backup-tmp-<id>.qcow2) are committed back and removed. A shut-off\n"
+        "domain's disks are copied by qemu-img (method offline). Both are always full and\n"
+        "create no checkpoint: the next job backup is still incremental on the last job\n"
+        "backup.",
     .options = create_options,
     .args = cmd_domain_arg,
     .handler = run_create,
@@ -242,7 +251,10 @@ static int run_list(vs_ctx *ctx, const vs_args *args)
             vs_format_bytes(b->bytes_copied, copied, sizeof(copied));
             vs_format_bytes(written(b), wr, sizeof(wr));
             const char *kind = b->pull ? (b->incremental ? "incremental pull" : "full pull")
-                               : b->incremental ? "incremental" : "full";
+                               : vs_streq(bkmanifest_method(b), "snapshot") ? "full snapshot"
+                               : vs_streq(bkmanifest_method(b), "offline")  ? "full offline"
+                               : b->incremental                              ? "incremental"
+                                                                             : "full";
             const char *row[] = {b->id,   kind, b->chain, b->parent ? b->parent : "-",
                                  begin,   secs, b->consistency, copied, wr, b->complete ? "complete" : "incomplete"};
             table_add_row(t, row);
@@ -309,6 +321,7 @@ static int run_show(vs_ctx *ctx, const vs_args *args)
     printf("Id:           %s\n", b->id);
     printf("Domain:       %s (%s)\n", b->domain, b->uuid);
     printf("Kind:         %s\n", b->incremental ? "incremental" : "full");
+    printf("Method:       %s\n", bkmanifest_method(b));
     if (b->pull)
         printf("Mode:         pull (exported over NBD; no images in the store)\n");
     printf("Chain:        %s\n", b->chain);
@@ -320,7 +333,7 @@ static int run_show(vs_ctx *ctx, const vs_args *args)
     if (b->frozen_us >= 0)
         printf("I/O frozen:   %.1f ms\n", (double)b->frozen_us / 1000.0);
     printf("Copied:       %s\n", copied);
-    printf("Checkpoint:   %s\n", b->checkpoint);
+    printf("Checkpoint:   %s\n", b->checkpoint ? b->checkpoint : "- (none: not a job backup)");
     for (size_t i = 0; i < b->ndisks; i++) {
         const vs_bk_disk *d = &b->disks[i];
         char vsz[32], isz[32], wr[32];

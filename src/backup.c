@@ -1,6 +1,7 @@
 #include "config.h"
 #include "backup.h"
 #include "backup_pull.h"
+#include "backup_snapshot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -309,7 +310,9 @@ static vs_backup *valid_base(vs_ctx *ctx, virDomainPtr dom, const char *uuid, bk
     vs_backup **all = backup_load_all(ctx->store, dname, &n, NULL);
     vs_backup *last = NULL;
     for (size_t i = n; i-- > 0 && !last;)
-        if (all[i]->complete && !all[i]->pull) /* a pull backup has no image to build on */
+        /* a pull backup has no image to build on; snapshot and offline
+         * backups no checkpoint (they leave the chain alone) */
+        if (all[i]->complete && !all[i]->pull && all[i]->checkpoint)
             last = all[i];
     vs_backup *base = NULL;
     if (!last) {
@@ -862,6 +865,8 @@ int backup_create(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req, v
     int state = domain_state(dom);
     if (state < 0)
         return -1;
+    if (req->method == VS_BACKUP_METHOD_SNAPSHOT || state == VIR_DOMAIN_SHUTOFF)
+        return backup_copy_create(ctx, dom, req, out); /* backup_snapshot.c */
     bool running = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED;
     if (!running && state != VIR_DOMAIN_PAUSED)
         return vs_error("domain '%s' is %s; this version backs up running domains only", dname,

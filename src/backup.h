@@ -29,11 +29,14 @@ typedef enum { VS_BACKUP_AUTO = 0, VS_BACKUP_FULL, VS_BACKUP_INCREMENTAL } vs_ba
 
 struct vs_pull_opts;
 
+typedef enum { VS_BACKUP_METHOD_JOB = 0, VS_BACKUP_METHOD_SNAPSHOT } vs_backup_method;
+
 typedef struct vs_backup_request {
     vs_backup_kind kind;
     char *const *disks; /* targets (NULL-terminated), or NULL for every writable disk */
     vs_quiesce_policy quiesce;
     const struct vs_pull_opts *pull; /* pull mode (backup_pull.h), or NULL for push */
+    vs_backup_method method;         /* snapshot: backup_snapshot.c (so are shut-off domains) */
 } vs_backup_request;
 
 /* Takes a backup of a running domain (the caller holds the domain's lock).

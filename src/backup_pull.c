@@ -189,7 +189,7 @@ static vs_backup *find_base(vs_ctx *ctx, virDomainPtr dom, const char *uuid, con
     vs_backup **all = backup_load_all(ctx->store, virDomainGetName(dom), &n, NULL);
     vs_backup *last = NULL, *base = NULL;
     for (size_t i = n; i-- > 0 && !last;)
-        if (all[i]->complete)
+        if (all[i]->complete && all[i]->checkpoint) /* snapshot and offline backups have none */
             last = all[i];
     if (!last) {
         *why = vs_xstrdup("there is no earlier complete backup of the domain");

@@ -31,6 +31,7 @@ void bkmanifest_free(vs_backup *b)
     free(b->consistency);
     free(b->checkpoint);
     free(b->checkpoint_xml);
+    free(b->method);
     free(b);
 }
 
@@ -137,6 +138,8 @@ static int read_backup(xmlNodePtr root, vs_backup *b)
         } else if (vs_streq(e, "mode")) {
             autofree char *t = manifest_xml_text(n);
             b->pull = vs_streq(t, "pull");
+        } else if (vs_streq(e, "method")) {
+            b->method = manifest_xml_text(n);
         } else if (vs_streq(e, "consistency")) {
             b->consistency = manifest_xml_text(n);
         } else if (vs_streq(e, "begin")) {
@@ -172,8 +175,14 @@ static int read_backup(xmlNodePtr root, vs_backup *b)
 static int check_backup(const vs_backup *b, const char *what)
 {
     if (!vs_name_is_safe(b->id) || !vs_name_is_safe(b->chain) || !vs_name_is_safe(b->domain) ||
-        (b->parent && !vs_name_is_safe(b->parent)) || !vs_name_is_safe(b->checkpoint))
+        (b->parent && !vs_name_is_safe(b->parent)) || (b->checkpoint && !vs_name_is_safe(b->checkpoint)))
         return vs_error("%s is invalid: a name is not a safe file name", what);
+    bool job = vs_streq(bkmanifest_method(b), "job");
+    if (job != (b->checkpoint != NULL))
+        return vs_error("%s is invalid: %s", what,
+                        job ? "a job backup needs its checkpoint" : "only a job backup has a checkpoint");
+    if (!job && (b->incremental || b->pull))
+        return vs_error("%s is invalid: a %s backup is a full push backup", what, b->method);
     if (b->incremental != (b->parent != NULL))
         return vs_error("%s is invalid: %s", what,
                         b->incremental ? "an incremental backup needs its parent" : "a full backup has no parent");
@@ -227,6 +236,11 @@ vs_backup *bkmanifest_load(const char *path)
     return buf ? bkmanifest_parse(buf, len, path) : NULL;
 }
 
+const char *bkmanifest_method(const vs_backup *b)
+{
+    return b->method ? b->method : "job";
+}
+
 /* ---- writing -------------------------------------------------------------- */
 
 static void add_prop_number(xmlNodePtr n, const char *name, unsigned long long v)
@@ -258,15 +272,17 @@ char *bkmanifest_format(const vs_backup *b)
     if (b->parent)
         add_text(root, "parent", b->parent);
     add_text(root, "status", b->complete ? "complete" : "incomplete");
-    add_text(root, "method", "job");
+    add_text(root, "method", bkmanifest_method(b));
     add_text(root, "consistency", b->consistency);
     manifest_xml_add_number(root, "begin", (unsigned long long)b->begin);
     manifest_xml_add_number(root, "end", (unsigned long long)b->end);
     if (b->frozen_us >= 0)
         manifest_xml_add_number(root, "frozen-us", (unsigned long long)b->frozen_us);
     manifest_xml_add_number(root, "bytes-copied", b->bytes_copied);
-    xmlNodePtr cp = add_text(root, "checkpoint", b->checkpoint_xml);
-    xmlNewProp(cp, BAD_CAST "name", BAD_CAST(b->checkpoint ? b->checkpoint : ""));
+    if (b->checkpoint || vs_streq(bkmanifest_method(b), "job")) {
+        xmlNodePtr cp = add_text(root, "checkpoint", b->checkpoint_xml);
+        xmlNewProp(cp, BAD_CAST "name", BAD_CAST(b->checkpoint ? b->checkpoint : ""));
+    }
     /* Only pull backups say their mode: push manifests stay as before. */
     if (b->pull)
         add_text(root, "mode", "pull");

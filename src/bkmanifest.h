@@ -25,7 +25,7 @@ typedef struct vs_backup {
     bool pull;          /* an NBD export (backup_pull.c): no images in the store */
     char *parent;       /* NULL for a full backup */
     bool complete;
-    char *consistency;  /* "quiesced" or "crash-consistent" */
+    char *consistency;  /* "quiesced", "crash-consistent" or "offline" */
     long long begin, end;
     long long frozen_us; /* -1 when not frozen */
     unsigned long long bytes_copied;
@@ -33,7 +33,16 @@ typedef struct vs_backup {
     char *checkpoint_xml; /* as libvirt returned it (NO_DOMAIN) */
     size_t ndisks;
     vs_bk_disk *disks;
+    /* How the data was read: "job" (libvirt's backup job; a manifest
+     * without <method> reads as job), "snapshot" (the files a temporary
+     * disk-only snapshot froze, copied by qemu-img) or "offline" (a shut-off
+     * domain's disks copied by qemu-img). Only job backups have a
+     * checkpoint; the others are always full. */
+    char *method;
 } vs_backup;
+
+/* b's method, "job" when unset. */
+const char *bkmanifest_method(const vs_backup *b);
 
 #define VS_BK_MANIFEST_SUFFIX ".manifest.xml"
 

@@ -293,7 +293,7 @@ static int commit_running(vs_ctx *ctx, virDomainPtr dom, commit_disk *c, size_t 
             goto fail;
         if (ready == n)
             break;
-        if (job_interrupted()) {
+        if (job_interrupted() && !req->no_cancel) {
             vs_error("interrupted: cancelling the commit");
             goto fail;
         }
@@ -616,4 +616,51 @@ int commit_recover(vs_ctx *ctx, vs_journal *j)
 out:
     commit_disks_free(c, n);
     return ret;
+}
+
+/* ---- for other operations ------------------------------------------------ */
+
+int commit_overlays(vs_ctx *ctx, virDomainPtr dom, size_t n, const char *const *targets, const char *const *tops,
+                    const char *const *bases, const char *const *formats, vs_journal *j)
+{
+    commit_disk *c = vs_xcalloc(n ? n : 1, sizeof(*c));
+    for (size_t i = 0; i < n; i++) {
+        c[i].target = vs_xstrdup(targets[i]);
+        c[i].top = vs_xstrdup(tops[i]);
+        c[i].base = vs_xstrdup(bases[i]);
+        c[i].base_format = vs_xstrdup(formats[i]);
+        c[i].status = -1;
+    }
+    vs_commit_request req = {.no_cancel = true};
+    int rc;
+    if (virDomainIsActive(dom) == 1) {
+        job_signals_install();
+        rc = commit_running(ctx, dom, c, n, &req, j);
+        job_signals_restore();
+        if (rc == 0)
+            rc = verify_and_fix(dom, c, n);
+    } else {
+        /* Shut off on the overlays: fold them offline. A disk whose
+         * definition names its base already is left alone. */
+        vs_disk *inact = NULL;
+        size_t ni = 0;
+        size_t k = 0;
+        if (domain_disks(dom, true, &inact, &ni) < 0) {
+            commit_disks_free(c, n);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const vs_disk *d = domain_disk_find(inact, ni, c[i].target);
+            if (d && vs_streq(d->source, c[i].base)) {
+                free(c[i].target), free(c[i].top), free(c[i].base), free(c[i].base_format);
+                continue;
+            }
+            c[k++] = c[i];
+        }
+        domain_disks_free(inact, ni);
+        rc = k ? commit_offline(dom, c, k, &req, j) : 0;
+        n = k;
+    }
+    commit_disks_free(c, n);
+    return rc;
 }

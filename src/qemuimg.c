@@ -10,11 +10,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "util.h"
 
 /* Runs qemu-img with argv (argv[0] is "qemu-img"); its stdout is returned
  * in *out when out is given, its stderr folded into the error message. */
+static int run_ex(char *const argv[], char **out, bool report, bool progress);
+
 static int run(char *const argv[], char **out, bool report)
+{
+    return run_ex(argv, out, report, false);
+}
+
+/* With 'progress', qemu-img's standard output (its -p progress line) goes
+ * to our standard error instead of being read. */
+static int run_ex(char *const argv[], char **out, bool report, bool progress)
 {
     int opipe[2], epipe[2];
     if (pipe2(opipe, O_CLOEXEC) < 0)
@@ -35,7 +45,7 @@ static int run(char *const argv[], char **out, bool report)
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0)
             dup2(null, 0);
-        dup2(opipe[1], 1);
+        dup2(progress ? 2 : opipe[1], 1);
         dup2(epipe[1], 2);
         execvp(argv[0], argv);
         dprintf(2, "cannot execute %s: %s", argv[0], strerror(errno));
@@ -323,6 +333,44 @@ int qemuimg_convert(const char *from, const char *to)
     close(fd);
     char *const argv[] = {"qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", (char *)from, (char *)to, NULL};
     if (run(argv, NULL, true) < 0) {
+        unlink(to);
+        return -1;
+    }
+    return 0;
+}
+
+int qemuimg_copy(const char *from, const char *from_format, const char *to, bool shared, const char *label)
+{
+    int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return vs_error("cannot create '%s': %s", to, strerror(errno));
+    fchmod(fd, 0600);
+    close(fd);
+    bool progress = label && progress_enabled();
+    char *argv[16];
+    int k = 0;
+    argv[k++] = "qemu-img";
+    argv[k++] = "convert";
+    argv[k++] = progress ? "-p" : "-q";
+    if (shared)
+        argv[k++] = "-U";
+    argv[k++] = "-f";
+    argv[k++] = (char *)from_format;
+    argv[k++] = "-O";
+    argv[k++] = "qcow2";
+    argv[k++] = (char *)from;
+    argv[k++] = (char *)to;
+    argv[k] = NULL;
+    if (progress) {
+        fprintf(stderr, "%s\n", label);
+        fflush(stderr);
+    }
+    int rc = run_ex(argv, NULL, true, progress);
+    if (progress) {
+        fprintf(stderr, "\r%40s\r", "");
+        fflush(stderr);
+    }
+    if (rc < 0) {
         unlink(to);
         return -1;
     }

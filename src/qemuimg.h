@@ -40,6 +40,12 @@ int qemuimg_check(const char *image, char **why);
 /* A standalone sparse qcow2 copy of what 'from' (and its backing chain)
  * holds, into the new file 'to' (0600; it must not exist). */
 int qemuimg_convert(const char *from, const char *to);
+/* The same from an image of format from_format ("qcow2" or "raw"). With
+ * 'shared' (-U) the image may be open in QEMU (a file a snapshot froze:
+ * nothing writes it); without, qemu-img holds its lock while it reads, so
+ * QEMU cannot start writing it meanwhile. On a terminal, with a label,
+ * qemu-img shows its progress. */
+int qemuimg_copy(const char *from, const char *from_format, const char *to, bool shared, const char *label);
 /* Guest data an image holds in its own layer (not its backing files). */
 int qemuimg_data_bytes(const char *image, unsigned long long *bytes);
 /* Waits until no process holds 'image' open for writing (QEMU lets go of

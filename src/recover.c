@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "backup.h"
+#include "backup_snapshot.h"
 #include "conn.h"
 #include "journal.h"
 #include "quiesce.h"
@@ -28,6 +29,8 @@ static const recover_handler handlers[] = {
     {"restore-point-delete", rp_delete_recover},
     {"revert-point", rp_revert_recover},
     {"backup", backup_recover},
+    {"snapshot-backup", backup_copy_recover},
+    {"offline-backup", backup_copy_recover},
 };
 
 int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_lock **lock)
@@ -41,7 +44,7 @@ int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_loc
      * whatever else that operation left: a frozen guest hangs. */
     for (char **p = pending; p && *p && ctx->conn; p++) {
         autojournal vs_journal *fj = journal_load(*p);
-        if (!fj || !(snapshot_journal_may_be_frozen(fj) || rp_journal_may_be_frozen(fj) || backup_journal_may_be_frozen(fj)) || !journal_uuid(fj))
+        if (!fj || !(snapshot_journal_may_be_frozen(fj) || rp_journal_may_be_frozen(fj) || backup_journal_may_be_frozen(fj) || backup_copy_journal_may_be_frozen(fj)) || !journal_uuid(fj))
             continue;
         autodomain virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, journal_uuid(fj));
         int thawed = dom && virDomainIsActive(dom) == 1 ? quiesce_thaw_domain(dom) : 0;

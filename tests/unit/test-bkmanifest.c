@@ -58,7 +58,7 @@ static bool same_backup(const vs_backup *a, const vs_backup *b)
         a->complete != b->complete || !same_str(a->consistency, b->consistency) || a->begin != b->begin ||
         a->end != b->end || a->frozen_us != b->frozen_us || a->bytes_copied != b->bytes_copied ||
         !same_str(a->checkpoint, b->checkpoint) || !same_str(a->checkpoint_xml, b->checkpoint_xml) ||
-        a->ndisks != b->ndisks)
+        !same_str(bkmanifest_method(a), bkmanifest_method(b)) || a->ndisks != b->ndisks)
         return false;
     for (size_t i = 0; i < a->ndisks; i++) {
         const vs_bk_disk *x = &a->disks[i], *y = &b->disks[i];
@@ -118,6 +118,40 @@ static void test_roundtrip(void)
     bkmanifest_free(r);
     free(xml);
 
+    /* Snapshot and offline backups: full, no checkpoint. */
+    const char *const methods[] = {"snapshot", "offline"};
+    for (int k = 0; k < 2; k++) {
+        b.method = (char *)methods[k];
+        b.checkpoint = NULL;
+        b.checkpoint_xml = NULL;
+        b.consistency = k ? "offline" : "quiesced";
+        xml = bkmanifest_format(&b);
+        ok(xml && strstr(xml, k ? "<method>offline</method>" : "<method>snapshot</method>") &&
+               !strstr(xml, "<checkpoint"),
+           "format: a %s backup says its method and has no checkpoint", methods[k]);
+        r = xml ? bkmanifest_parse(xml, strlen(xml), "sample") : NULL;
+        ok(r && vs_streq(r->method, methods[k]) && !r->checkpoint && same_backup(&b, r),
+           "parse: a %s backup round-trips", methods[k]);
+        bkmanifest_free(r);
+        free(xml);
+    }
+    b.method = NULL;
+    b.consistency = "quiesced";
+    b.checkpoint = "virt-state-20261122T080000Z-2";
+    b.checkpoint_xml = "<domaincheckpoint/>";
+    xml = bkmanifest_format(&b);
+    ok(xml && strstr(xml, "<method>job</method>"), "format: no method given is a job backup");
+    char *old = xml ? vs_xstrdup(xml) : NULL;
+    char *at = old ? strstr(old, "  <method>job</method>\n") : NULL;
+    if (at)
+        memmove(at, at + strlen("  <method>job</method>\n"), strlen(at + strlen("  <method>job</method>\n")) + 1);
+    r = at ? bkmanifest_parse(old, strlen(old), "old") : NULL;
+    ok(r && vs_streq(bkmanifest_method(r), "job") && vs_streq(r->checkpoint, b.checkpoint),
+       "parse: a manifest without <method> reads as a job backup");
+    bkmanifest_free(r);
+    free(old);
+    free(xml);
+
     char *name = bkmanifest_image_name("X", "vda");
     is_str(name, "X.vda.qcow2", "image name: <id>.<target>.qcow2");
     free(name);
@@ -161,6 +195,18 @@ static void test_format_refuses(void)
     b.checkpoint_xml = "\x01";
     xml = bkmanifest_format(&b);
     ok(!xml, "format: a control character XML cannot carry is refused");
+    b = sample();
+    b.method = "snapshot";
+    xml = bkmanifest_format(&b);
+    ok(!xml, "format: a snapshot backup with a checkpoint is refused");
+    b.checkpoint = NULL;
+    b.checkpoint_xml = NULL;
+    xml = bkmanifest_format(&b);
+    ok(!xml, "format: an incremental snapshot backup is refused");
+    b = sample();
+    b.checkpoint = NULL;
+    xml = bkmanifest_format(&b);
+    ok(!xml, "format: a job backup without checkpoint is refused");
     free(capture_end());
 }
 
@@ -232,7 +278,9 @@ static void test_refused(void)
     refused_edit(">incremental<", ">full<", "a full backup has no parent", "full backup with a parent");
     refused_edit(">incremental<", ">differential<", "element kind", "unknown kind");
     refused_edit(">complete<", ">done<", "element status", "unknown status");
-    refused_edit(">job<", ">snapshot<", "element method", "unknown method");
+    refused_edit(">job<", ">copy<", "element method", "unknown method");
+    refused_edit(">job<", ">snapshot<", "only a job backup has a checkpoint", "snapshot backup with a checkpoint");
+    refused_edit(">quiesced<", ">frozen<", "element consistency", "unknown consistency");
     refused_edit("name=\"virt-state-20261122T080000Z-2\"", "name=\"a/b\"", "element checkpoint",
                  "checkpoint name with '/'");
     refused_edit("target=\"vdb\"", "target=\"vda\"", "disk vda", "duplicate target");

@@ -1,7 +1,8 @@
-# --method snapshot is refused, before any connection, as not implemented
-$ virt-state -c test:///default backup create test --method snapshot; echo "exit $?"
+# --method snapshot backups are always full: --incremental is refused before any connection
+$ virt-state -c test:///default backup create test --method snapshot --incremental; echo "exit $?"
 --- stdout
-exit 1
+exit 2
 --- stderr
-virt-state: backup create: --method snapshot (backup through a temporary snapshot) is not implemented in this version; use --method job
+virt-state: backup create: --incremental: a --method snapshot backup is always full (it creates no checkpoint); use --method job for an incremental backup
+Try 'virt-state backup create --help' for more information.
 --- exit 0

@@ -19,7 +19,7 @@ Commands:
   disk-snapshot list     list a domain's disk snapshots
   disk-snapshot show     show one disk snapshot
   disk-snapshot delete   delete a disk snapshot
-  backup create          back up a running domain's disks, full or incremental
+  backup create          back up a domain's disks, full or incremental
   backup list            list a domain's backups
   backup show            show one backup
   backup verify          check backups against their manifests
