@@ -732,7 +732,7 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.cond, NULL);
     int cb = -1, ret = -1, brc, wrc;
-    bool started = false, quiesced = false;
+    bool started = false, quiesced = false, hinted = false;
     vs_freeze *frozen = NULL;
     unsigned long long processed = 0;
 
@@ -809,6 +809,7 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
         } else {
             autofree char *hint = backup_health_space_hint(p->dir, why);
             vs_error("the backup job of '%s' failed: %s%s", dname, why, hint);
+            hinted = true;
         }
         goto rollback;
     }
@@ -832,6 +833,12 @@ unrecorded:
 rollback:
     if (frozen)
         quiesce_thaw(frozen);
+    /* A full store also fails the journal's writes before the job's end. */
+    if (!hinted && !job_interrupted()) {
+        autofree char *hint = backup_health_space_hint(p->dir, NULL);
+        if (*hint)
+            vs_error("no backup taken%s", hint);
+    }
     /* A job still running (a failure before the wait) goes. */
     if (started && backup_running(dom, NULL, NULL, NULL) == 1) {
         virDomainAbortJob(dom);
