@@ -1,5 +1,6 @@
 #include "config.h"
 #include "backup.h"
+#include "backup_health.h"
 #include "backup_pull.h"
 #include "backup_snapshot.h"
 
@@ -329,45 +330,44 @@ static vs_backup *valid_base(vs_ctx *ctx, virDomainPtr dom, const char *uuid, bk
         goto out;
     }
     /* Every backup of the chain up to the last one, with its images. */
-    for (const vs_backup *b = last; b;) {
-        for (size_t k = 0; k < b->ndisks; k++) {
-            autofree char *img = image_path(ctx->store, b, &b->disks[k]);
-            if (access(img, R_OK) != 0) {
-                *why = vs_asprintf("image '%s' of backup '%s' is missing", img, b->id);
+    {
+        size_t nchain = 0;
+        autofree vs_backup **chain = NULL;
+        for (vs_backup *b = last; b;) {
+            for (size_t k = 0; k < b->ndisks; k++) {
+                autofree char *img = image_path(ctx->store, b, &b->disks[k]);
+                if (access(img, R_OK) != 0) {
+                    *why = vs_asprintf("image '%s' of backup '%s' is missing", img, b->id);
+                    goto out;
+                }
+            }
+            chain = vs_xrealloc(chain, (nchain + 1) * sizeof(*chain));
+            chain[nchain++] = b;
+            if (!b->parent || nchain > n)
+                break;
+            vs_backup *up = NULL;
+            for (size_t i = 0; i < n; i++)
+                if (vs_streq(all[i]->id, b->parent) && vs_streq(all[i]->chain, b->chain) && all[i]->complete)
+                    up = all[i];
+            if (!up) {
+                *why = vs_asprintf("backup '%s', below the last one in its chain, is missing", b->parent);
                 goto out;
             }
+            b = up;
         }
-        if (!b->parent)
-            break;
-        const vs_backup *up = NULL;
-        for (size_t i = 0; i < n; i++)
-            if (vs_streq(all[i]->id, b->parent) && vs_streq(all[i]->chain, b->chain) && all[i]->complete)
-                up = all[i];
-        if (!up) {
-            *why = vs_asprintf("backup '%s', below the last one in its chain, is missing", b->parent);
+        /* Oldest first: lost checkpoints are redefined parents first. */
+        for (size_t i = 0; i < nchain / 2; i++) {
+            vs_backup *t = chain[i];
+            chain[i] = chain[nchain - 1 - i];
+            chain[nchain - 1 - i] = t;
+        }
+        autofree const char **targets = vs_xcalloc(p->n ? p->n : 1, sizeof(*targets));
+        for (size_t i = 0; i < p->n; i++)
+            targets[i] = p->disks[i].target;
+        /* The checkpoint exists (or is redefined) and QEMU holds its bitmaps. */
+        if (backup_health_base(dom, chain, nchain, targets, p->n, why, changed) != 1)
             goto out;
-        }
-        b = up;
     }
-    virDomainCheckpointPtr cp = virDomainCheckpointLookupByName(dom, last->checkpoint, 0);
-    if (!cp) {
-        *why = vs_asprintf("the checkpoint '%s' of the last backup '%s' no longer exists in libvirt",
-                           last->checkpoint, last->id);
-        goto out;
-    }
-    char *xml = virDomainCheckpointGetXMLDesc(cp, VIR_DOMAIN_CHECKPOINT_XML_SIZE | VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN);
-    virDomainCheckpointFree(cp);
-    if (!xml) {
-        *why = vs_asprintf("the bitmaps of checkpoint '%s' cannot serve: %s", last->checkpoint, conn_last_error());
-        goto out;
-    }
-    /* <disk name='vda' checkpoint='bitmap' bitmap='...' size='1048576'/> */
-    *changed = 0;
-    for (const char *s = xml; (s = strstr(s, "size='"));) {
-        s += strlen("size='");
-        *changed += strtoull(s, NULL, 10);
-    }
-    free(xml);
     for (size_t i = 0; i < n; i++)
         if (all[i] == last)
             all[i] = NULL;
@@ -735,7 +735,7 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.cond, NULL);
     int cb = -1, ret = -1, brc, wrc;
-    bool started = false, quiesced = false;
+    bool started = false, quiesced = false, hinted = false;
     vs_freeze *frozen = NULL;
     unsigned long long processed = 0;
 
@@ -807,10 +807,13 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
     if (wrc < 0)
         goto unrecorded;
     if (wrc == 0) {
-        if (job_interrupted())
+        if (job_interrupted()) {
             vs_error("interrupted; the backup job was aborted and nothing was kept");
-        else
-            vs_error("the backup job of '%s' failed: %s", dname, why);
+        } else {
+            autofree char *hint = backup_health_space_hint(p->dir, why);
+            vs_error("the backup job of '%s' failed: %s%s", dname, why, hint);
+            hinted = true;
+        }
         goto rollback;
     }
     b->end = (long long)time(NULL);
@@ -833,6 +836,12 @@ unrecorded:
 rollback:
     if (frozen)
         quiesce_thaw(frozen);
+    /* A full store also fails the journal's writes before the job's end. */
+    if (!hinted && !job_interrupted()) {
+        autofree char *hint = backup_health_space_hint(p->dir, NULL);
+        if (*hint)
+            vs_error("no backup taken%s", hint);
+    }
     /* A job still running (a failure before the wait) goes. */
     if (started && backup_running(dom, NULL, NULL, NULL) == 1) {
         virDomainAbortJob(dom);
@@ -1156,6 +1165,12 @@ int backup_restore(const char *store, const vs_backup *b, const char *dir, char 
         return vs_error("'%s' is not a directory", dir);
     if (!dir_is_empty(dir))
         return vs_error("'%s' is not empty; restore writes only into an empty directory", dir);
+    /* Nothing is written from a damaged chain. */
+    int bad = backup_health_restorable(store, b);
+    if (bad)
+        return vs_error("backup '%s' is not restored: %d problem%s in its images or those it builds on (above); "
+                        "nothing was written to '%s'",
+                        b->id, bad, bad == 1 ? "" : "s", dir);
     char **out = NULL;
     size_t n = 0;
     for (size_t i = 0; i < b->ndisks; i++) {

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "backup_pull.h"
+#include "backup_health.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -206,19 +207,11 @@ static vs_backup *find_base(vs_ctx *ctx, virDomainPtr dom, const char *uuid, con
         *why = vs_asprintf("the disks differ from those of the last backup '%s'", last->id);
         goto out;
     }
-    virDomainCheckpointPtr cp = virDomainCheckpointLookupByName(dom, last->checkpoint, 0);
-    if (!cp) {
-        *why = vs_asprintf("the checkpoint '%s' of the last backup '%s' no longer exists in libvirt",
-                           last->checkpoint, last->id);
+    /* Its checkpoint exists (or is redefined from the manifest) and QEMU
+     * holds its bitmaps (backup_health.h). */
+    unsigned long long changed = 0;
+    if (backup_health_base(dom, &last, 1, (const char *const *)p->targets, p->n, why, &changed) != 1)
         goto out;
-    }
-    char *xml = virDomainCheckpointGetXMLDesc(cp, VIR_DOMAIN_CHECKPOINT_XML_SIZE | VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN);
-    virDomainCheckpointFree(cp);
-    if (!xml) {
-        *why = vs_asprintf("the bitmaps of checkpoint '%s' cannot serve: %s", last->checkpoint, conn_last_error());
-        goto out;
-    }
-    free(xml);
     for (size_t i = 0; i < n; i++)
         if (all[i] == last)
             all[i] = NULL;

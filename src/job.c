@@ -86,8 +86,11 @@ static void show_progress(vs_job_watch *w)
     if (virDomainGetJobStats(w->dom, &type, &params, &nparams, 0) < 0)
         return;
     if (type != VIR_DOMAIN_JOB_NONE) {
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &processed);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &total);
+        /* Backup jobs report only the DISK_ pair (libvirt 9.0). */
+        if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &processed) != 1)
+            virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DISK_PROCESSED, &processed);
+        if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &total) != 1)
+            virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DISK_TOTAL, &total);
         virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &elapsed);
         if (processed || total)
             progress_update(w->label, processed, total, elapsed ? processed * 1000.0 / elapsed : 0);
@@ -171,8 +174,10 @@ void job_completed_stats(virDomainPtr dom, vs_job_result *r)
     }
     if (type == VIR_DOMAIN_JOB_COMPLETED) {
         r->valid = true;
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &r->processed);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &r->total);
+        if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &r->processed) != 1)
+            virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DISK_PROCESSED, &r->processed);
+        if (virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &r->total) != 1)
+            virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DISK_TOTAL, &r->total);
         virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &r->elapsed_ms);
     }
     virTypedParamsFree(params, nparams);

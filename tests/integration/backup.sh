@@ -3,9 +3,10 @@
 # that count every second: a full backup, a known amount written by the
 # guest, an incremental backup of about that size (not the disk's), each
 # backup restored to standalone images whose counter is the guest's at that
-# backup, the automatic choice (incremental while the chain serves, full
-# after the last checkpoint's metadata is removed behind the tool's back,
-# saying why), verify passing and then naming a corrupted image, the fault
+# backup, the automatic choice (incremental while the chain serves; after
+# the last checkpoint's metadata is removed behind the tool's back, the
+# checkpoint redefined from the manifest and the chain continued exactly;
+# full, saying why, once its bitmaps are gone too), verify passing and then naming a corrupted image, the fault
 # point of every journaled step followed by `recover`, SIGTERM while the
 # guest is frozen and SIGINT while the job runs (nothing kept), restore
 # points and backups on the same domain, and a revert to a restore point
@@ -19,7 +20,7 @@ tb_require
 FAULTS="backup:prepare backup:prepare:done backup:begin quiesce:frozen:done backup:begin:done backup:wait
     backup:wait:done backup:record backup:record:done"
 n_faults=$(($(wc -w <<<"$FAULTS")))
-tap_plan $((50 + n_faults * 5))
+tap_plan $((53 + n_faults * 5))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -162,29 +163,47 @@ out=$(vs backup verify "$dom" 2>&1)
 tap_ok $? "backup verify: both backups verify" || diag "$out"
 
 # ---- chain health: checkpoint metadata removed behind the tool's back --------
+# Metadata only: the bitmaps are still in QEMU, the checkpoint is redefined
+# from the manifest and the chain goes on, exactly.
 tb_virsh checkpoint-delete "$dom" "virt-state-$id2" --metadata >/dev/null
+c3a=$(counter_ram "$dom")
+id3=$(vs backup create "$dom" --incremental 2>"$TB_RUN/err")
+tap_ok $? "--incremental after the checkpoint's metadata was removed" || diag "$(cat "$TB_RUN/err")"
+c3b=$(counter_ram "$dom")
+grep -q "checkpoint 'virt-state-$id2' of backup '$id2' was missing from libvirt.*redefined it from the backup's manifest" "$TB_RUN/err" &&
+    grep -q "incremental backup of '$dom' since backup '$id2'" "$TB_RUN/err" &&
+    [[ $(bkjson "$id3" | jq -r '[.kind, .parent] | join(" ")') == "incremental $id2" ]]
+tap_ok $? "the checkpoint is redefined and the backup is incremental on the last one, saying so" ||
+    diag "$(cat "$TB_RUN/err")"
+mkdir "$TB_RUN/r3"
+vs backup restore "$dom" "$id3" --to "$TB_RUN/r3" >/dev/null 2>&1 &&
+    c=$(tb_counter_offline "$TB_RUN/r3/vdb.qcow2") && [[ -n $c && $c -ge $c3a && $c -le $c3b ]]
+tap_ok $? "it restores, with the guest's counter then (${c:-?} in $c3a..$c3b)"
+# The bitmaps gone too (a plain delete merges them into the parent's).
+tb_virsh checkpoint-delete "$dom" "virt-state-$id3" >/dev/null
 out=$(vs backup create "$dom" --incremental 2>&1)
-[[ $? == 1 && $out == *"no valid chain for an incremental backup of '$dom': the checkpoint 'virt-state-$id2' of the last backup '$id2' no longer exists in libvirt"* ]]
-tap_ok $? "--incremental without a valid chain fails and says why" || diag "$out"
-id3=$(vs backup create "$dom" 2>"$TB_RUN/err")
+[[ $? == 1 && $out == *"no valid chain for an incremental backup of '$dom': the checkpoint 'virt-state-$id3' of the last backup '$id3' no longer exists in libvirt and cannot be redefined from the backup's manifest: "*"missing or broken bitmap"* ]]
+tap_ok $? "bitmaps gone: --incremental fails and says why" || diag "$out"
+idf=$(vs backup create "$dom" 2>"$TB_RUN/err")
 tap_ok $? "backup create (automatic) after that" || diag "$(cat "$TB_RUN/err")"
-grep -q "full backup of '$dom': the checkpoint 'virt-state-$id2' of the last backup '$id2' no longer exists" "$TB_RUN/err"
+grep -q "full backup of '$dom': the checkpoint 'virt-state-$id3' of the last backup '$id3' no longer exists" "$TB_RUN/err" &&
+    [[ $(bkjson "$idf" | jq -r .kind) == full ]]
 tap_ok $? "it is a full backup, and it says why" || diag "$(cat "$TB_RUN/err")"
 sleep 1
-id4=$(vs backup create "$dom" 2>"$TB_RUN/err")
+idg=$(vs backup create "$dom" 2>"$TB_RUN/err")
 tap_ok $? "the next automatic backup" || diag "$(cat "$TB_RUN/err")"
-tap_is "$(bkjson "$id4" | jq -r '[.kind, .parent, .chain] | join(" ")')" "incremental $id3 $id3" \
+tap_is "$(bkjson "$idg" | jq -r '[.kind, .parent, .chain] | join(" ")')" "incremental $idf $idf" \
     "is incremental on the new full backup, in its chain"
 
 # ---- a corrupted image --------------------------------------------------------
-img=$(bkdir "$id4")/$id4.vda.qcow2
+img=$(bkdir "$idg")/$idg.vda.qcow2
 b=$(od -An -tu1 -j 70000 -N1 "$img" | tr -d ' ')
 printf "\\x$(printf %02x $(((b + 1) % 256)))" | dd of="$img" bs=1 seek=70000 conv=notrunc status=none
 out=$(vs backup verify "$dom" 2>&1)
-[[ $? == 1 && $out == *"image '$img' does not match its checksum"* && $out != *"$id3.vda"* ]]
+[[ $? == 1 && $out == *"image '$img' does not match its checksum"* && $out != *"$idf.vda"* ]]
 tap_ok $? "a flipped byte: verify fails and names the image" || diag "$out"
 printf "\\x$(printf %02x "$b")" | dd of="$img" bs=1 seek=70000 conv=notrunc status=none
-out=$(vs backup verify "$dom" "$id4" 2>&1)
+out=$(vs backup verify "$dom" "$idg" 2>&1)
 tap_ok $? "the byte put back: verify passes" || diag "$out"
 
 out=$(vs backup create "$dom" --method snapshot --incremental 2>&1)
