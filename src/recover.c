@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "backup.h"
+#include "backup_prune.h"
 #include "conn.h"
 #include "journal.h"
 #include "quiesce.h"
@@ -28,6 +29,7 @@ static const recover_handler handlers[] = {
     {"restore-point-delete", rp_delete_recover},
     {"revert-point", rp_revert_recover},
     {"backup", backup_recover},
+    {"backup-prune", backup_prune_recover},
 };
 
 int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_lock **lock)
