@@ -33,6 +33,7 @@ typedef struct vs_backup {
     char *checkpoint_xml; /* as libvirt returned it (NO_DOMAIN) */
     size_t ndisks;
     vs_bk_disk *disks;
+    char *domain_xml; /* the domain's inactive definition at the backup, or NULL (older manifests) */
 } vs_backup;
 
 #define VS_BK_MANIFEST_SUFFIX ".manifest.xml"

@@ -1,0 +1,183 @@
+#include "config.h"
+#include "backup_define.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "util.h"
+
+/* What the manifest schema accepts (data/backup.rng). */
+#define DOMAIN_XML_MAX 524288
+
+char *backup_domain_xml(virDomainPtr dom)
+{
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    if (!xml) {
+        vs_debug("cannot read the domain's definition for the manifest: %s", conn_last_error());
+        return NULL;
+    }
+    if (strlen(xml) > DOMAIN_XML_MAX) {
+        vs_warn("the domain's definition is over %d bytes: the backup does not record it", DOMAIN_XML_MAX);
+        free(xml);
+        return NULL;
+    }
+    return xml;
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST name) == 0)
+            return c;
+    return NULL;
+}
+
+static void drop(xmlNodePtr n)
+{
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
+}
+
+static bool contains(size_t n, const char *const *v, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (vs_streq(v[i], s))
+            return true;
+    return false;
+}
+
+char *backup_define_xml(const char *xml, const char *name, size_t n, const char *const *targets,
+                        const char *const *paths, char ***dropped)
+{
+    size_t nd = 0;
+    *dropped = NULL;
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root || doc->intSubset || xmlStrcmp(root->name, BAD_CAST "domain") != 0) {
+        if (doc)
+            xmlFreeDoc(doc);
+        return vs_error("the domain definition to start from is not a plain <domain> document"), NULL;
+    }
+    xmlNodePtr nm = child(root, "name");
+    if (!nm)
+        nm = xmlNewChild(root, NULL, BAD_CAST "name", NULL);
+    xmlNodeSetContent(nm, NULL);
+    xmlNodeAddContent(nm, BAD_CAST name);
+    for (xmlNodePtr u; (u = child(root, "uuid"));)
+        drop(u);
+    xmlNodePtr os = child(root, "os");
+    xmlNodePtr nv = child(os, "nvram");
+    if (nv) {
+        /* The new domain's own NVRAM, from the loader's template. */
+        xmlNodePtr fresh = xmlNewNode(NULL, BAD_CAST "nvram");
+        xmlChar *tmpl = xmlGetProp(nv, BAD_CAST "template");
+        if (tmpl)
+            xmlSetProp(fresh, BAD_CAST "template", tmpl);
+        xmlFree(tmpl);
+        xmlReplaceNode(nv, fresh);
+        xmlFreeNode(nv);
+    }
+    xmlNodePtr devices = child(root, "devices");
+    for (xmlNodePtr c = devices ? devices->children : NULL, next; c; c = next) {
+        next = c->next;
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (xmlStrcmp(c->name, BAD_CAST "interface") == 0) {
+            for (xmlNodePtr m; (m = child(c, "mac"));)
+                drop(m);
+            continue;
+        }
+        if (xmlStrcmp(c->name, BAD_CAST "disk") != 0)
+            continue;
+        xmlNodePtr t = child(c, "target");
+        xmlChar *dev = t ? xmlGetProp(t, BAD_CAST "dev") : NULL;
+        xmlChar *device = xmlGetProp(c, BAD_CAST "device");
+        bool writable = (!device || xmlStrcmp(device, BAD_CAST "disk") == 0) && !child(c, "readonly");
+        if (dev && !contains(n, targets, (const char *)dev) && writable) {
+            vs_strv_push(dropped, &nd, vs_xstrdup((const char *)dev));
+            drop(c);
+        }
+        xmlFree(dev);
+        xmlFree(device);
+    }
+    xmlChar *buf = NULL;
+    int len = 0;
+    xmlDocDumpMemory(doc, &buf, &len);
+    xmlFreeDoc(doc);
+    autofree char *mid = buf ? vs_xstrndup((const char *)buf, (size_t)len) : NULL;
+    xmlFree(buf);
+    if (!mid)
+        return vs_error("cannot write the new domain's definition"), NULL;
+    const char **formats = vs_xcalloc(n ? n : 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        formats[i] = "qcow2";
+    char *out = domain_xml_set_disk_sources(mid, n, targets, paths, formats);
+    free(formats);
+    return out;
+}
+
+char *backup_define_prepare(vs_ctx *ctx, const vs_backup *b, const char *dir, const char *name)
+{
+    if (conn_ensure(ctx) < 0)
+        return NULL;
+    virDomainPtr clash = virDomainLookupByName(ctx->conn, name);
+    if (clash) {
+        virDomainFree(clash);
+        return vs_error("a domain named '%s' exists already; nothing was written", name), NULL;
+    }
+    autofree char *from = NULL;
+    if (b->domain_xml) {
+        from = vs_xstrdup(b->domain_xml);
+    } else {
+        virDomainPtr dom = virDomainLookupByUUIDString(ctx->conn, b->uuid);
+        if (!dom)
+            dom = virDomainLookupByName(ctx->conn, b->domain);
+        if (!dom)
+            return vs_error("backup '%s' does not record the domain's definition (an older version took it) and "
+                            "domain '%s' no longer exists to take it from; nothing was written",
+                            b->id, b->domain),
+                   NULL;
+        from = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+        virDomainFree(dom);
+        if (!from)
+            return conn_error("cannot read the domain's definition"), NULL;
+        vs_warn("backup '%s' does not record the domain's definition (an older version took it): '%s' is defined "
+                "from the current definition of '%s'",
+                b->id, name, b->domain);
+    }
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        return vs_error("cannot use '%s': %s", dir, strerror(errno)), NULL;
+    const char **targets = vs_xcalloc(b->ndisks + 1, sizeof(char *));
+    char **paths = vs_xcalloc(b->ndisks + 1, sizeof(char *));
+    for (size_t i = 0; i < b->ndisks; i++) {
+        targets[i] = b->disks[i].target;
+        paths[i] = vs_asprintf("%s/%s.qcow2", real, b->disks[i].target);
+    }
+    autostrv char **dropped = NULL;
+    char *xml = backup_define_xml(from, name, b->ndisks, targets, (const char *const *)paths, &dropped);
+    free(targets);
+    vs_strv_free(paths);
+    for (char **d = dropped; xml && d && *d; d++)
+        vs_warn("disk %s was not in backup '%s': '%s' is defined without it", *d, b->id, name);
+    return xml;
+}
+
+int backup_define_domain(vs_ctx *ctx, const char *xml, const char *name)
+{
+    virDomainPtr d = virDomainDefineXML(ctx->conn, xml);
+    if (!d) {
+        autofree char *what = vs_asprintf("cannot define domain '%s'", name);
+        return conn_error(what);
+    }
+    virDomainFree(d);
+    return 0;
+}
