@@ -512,7 +512,8 @@ const vs_cmd cmd_backup_restore = {
                    "defined (not started) from the definition the backup recorded (or, for backups\n"
                    "taken before versions recorded it, from the domain's current one, with a\n"
                    "warning): a new UUID, no MAC addresses (libvirt makes new ones), its own NVRAM,\n"
-                   "the disks on the restored images, any writable disk the backup lacks left out.\n"
+                   "the disks on the restored images, any writable disk the backup lacks left out,\n"
+                   "serial ports and consoles that wrote to a file on a pty instead.\n"
                    "NAME must not exist; that is checked before any image is written. --define needs\n"
                    "a local, read-write connection.",
     .options = restore_options,

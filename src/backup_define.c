@@ -45,6 +45,15 @@ static void drop(xmlNodePtr n)
     xmlFreeNode(n);
 }
 
+static bool is_chardev(xmlNodePtr n)
+{
+    static const char *const names[] = {"serial", "console", "parallel", "channel"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (xmlStrcmp(n->name, BAD_CAST names[i]) == 0)
+            return true;
+    return false;
+}
+
 static bool contains(size_t n, const char *const *v, const char *s)
 {
     for (size_t i = 0; i < n; i++)
@@ -54,10 +63,10 @@ static bool contains(size_t n, const char *const *v, const char *s)
 }
 
 char *backup_define_xml(const char *xml, const char *name, size_t n, const char *const *targets,
-                        const char *const *paths, char ***dropped)
+                        const char *const *paths, char ***notes)
 {
-    size_t nd = 0;
-    *dropped = NULL;
+    size_t nn = 0;
+    *notes = NULL;
     xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -95,6 +104,27 @@ char *backup_define_xml(const char *xml, const char *name, size_t n, const char 
                 drop(m);
             continue;
         }
+        if (is_chardev(c)) {
+            /* Two domains cannot write one file (libvirt refuses to start
+             * the second): the copy's goes to a pty instead. */
+            xmlChar *type = xmlGetProp(c, BAD_CAST "type");
+            bool file = type && xmlStrcmp(type, BAD_CAST "file") == 0;
+            xmlFree(type);
+            xmlNodePtr src = child(c, "source");
+            xmlChar *path = src ? xmlGetProp(src, BAD_CAST "path") : NULL;
+            if (file) {
+                vs_strv_push(notes, &nn,
+                             vs_asprintf("its %s wrote to '%s': the new domain's goes to a pty", (const char *)c->name,
+                                         path ? (const char *)path : "a file"));
+                xmlSetProp(c, BAD_CAST "type", BAD_CAST "pty");
+                for (xmlNodePtr x; (x = child(c, "source"));)
+                    drop(x);
+            }
+            xmlFree(path);
+            for (xmlNodePtr x; (x = child(c, "log"));)
+                drop(x);
+            continue;
+        }
         if (xmlStrcmp(c->name, BAD_CAST "disk") != 0)
             continue;
         xmlNodePtr t = child(c, "target");
@@ -102,7 +132,8 @@ char *backup_define_xml(const char *xml, const char *name, size_t n, const char 
         xmlChar *device = xmlGetProp(c, BAD_CAST "device");
         bool writable = (!device || xmlStrcmp(device, BAD_CAST "disk") == 0) && !child(c, "readonly");
         if (dev && !contains(n, targets, (const char *)dev) && writable) {
-            vs_strv_push(dropped, &nd, vs_xstrdup((const char *)dev));
+            vs_strv_push(notes, &nn, vs_asprintf("disk %s is not in the backup: the new domain has none",
+                                                 (const char *)dev));
             drop(c);
         }
         xmlFree(dev);
@@ -162,12 +193,12 @@ char *backup_define_prepare(vs_ctx *ctx, const vs_backup *b, const char *dir, co
         targets[i] = b->disks[i].target;
         paths[i] = vs_asprintf("%s/%s.qcow2", real, b->disks[i].target);
     }
-    autostrv char **dropped = NULL;
-    char *xml = backup_define_xml(from, name, b->ndisks, targets, (const char *const *)paths, &dropped);
+    autostrv char **notes = NULL;
+    char *xml = backup_define_xml(from, name, b->ndisks, targets, (const char *const *)paths, &notes);
     free(targets);
     vs_strv_free(paths);
-    for (char **d = dropped; xml && d && *d; d++)
-        vs_warn("disk %s was not in backup '%s': '%s' is defined without it", *d, b->id, name);
+    for (char **d = notes; xml && d && *d; d++)
+        vs_info("defining '%s': %s", name, *d);
     return xml;
 }
 

@@ -3,8 +3,8 @@
  * recorded (or the domain's current one, for backups that predate it),
  * with a new UUID, its disks on the restored images and nothing that
  * would clash with the original: no MAC addresses (libvirt makes new
- * ones), no NVRAM file of its own, no writable disk that was not backed
- * up. A fresh definition has no checkpoint or snapshot metadata. */
+ * ones), its own NVRAM file, no writable disk that was not backed up, no
+ * console file shared with the original. A fresh definition has no checkpoint or snapshot metadata. */
 #pragma once
 
 #include <libvirt/libvirt.h>
@@ -20,10 +20,12 @@ char *backup_domain_xml(virDomainPtr dom);
 /* The definition of domain 'name' made from 'xml': <name> replaced,
  * <uuid> and every interface's <mac> removed, <nvram> emptied (libvirt
  * makes the new domain's own), the disks targets[i] on paths[i] (qcow2,
- * no <backingStore>), and every other writable disk removed (its target
- * pushed to *dropped). NULL after reporting. */
+ * no <backingStore>), every other writable disk removed, and character
+ * devices writing to a file moved to a pty (two domains cannot share the
+ * file). *notes receives a sentence for each disk or device changed that
+ * way. NULL after reporting. */
 char *backup_define_xml(const char *xml, const char *name, size_t n, const char *const *targets,
-                        const char *const *paths, char ***dropped);
+                        const char *const *paths, char ***notes);
 
 /* Before any image is written: refuses when a domain 'name' exists, finds
  * the definition to start from and returns the new domain's XML for
