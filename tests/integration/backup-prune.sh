@@ -11,7 +11,8 @@
 # checkpoints whose bitmaps its frozen file holds lose only their metadata
 # and the point still verifies; the other fault points, each followed by
 # recover, leave a consistent state; backup restore --define makes a domain
-# that boots on the restored images and counts on from the backup.
+# that boots on the restored images and counts on from the backup; a prune
+# of the shut-off domain deletes checkpoint metadata only, and says so.
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../testbed/lib.sh
 . "$here/../testbed/lib.sh"
@@ -20,7 +21,7 @@ VIRT_STATE=${VIRT_STATE:-$TB_TOP/_build/virt-state}
 tb_require
 FAULTS="backup-prune:plan backup-prune:checkpoint.0 backup-prune:checkpoint.0:done backup-prune:remove.0:done"
 n_faults=$(($(wc -w <<<"$FAULTS")))
-tap_plan $((58 + n_faults * 5))
+tap_plan $((61 + n_faults * 5))
 
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
@@ -242,6 +243,15 @@ tb_virsh undefine "$copy" >/dev/null
 tap_ok $? "the copy is undefined"
 wait_counting "$dom"
 tap_ok $? "the original runs on, counting"
+
+# ---- a shut-off domain: libvirt 9.0 deletes checkpoint metadata only -----------
+tb_virsh destroy "$dom" >/dev/null
+out=$(vs backup prune "$dom" --keep-last 1 2>&1)
+tap_ok $? "prune --keep-last 1 of the shut-off domain" || diag "$out"
+grep -q "deleted metadata only checkpoint virt-state-$keep: the domain is not running" <<<"$out"
+tap_ok $? "the superseded checkpoint loses its metadata only, and it says why" || diag "$out"
+tap_is "$(ids):$(checkpoints)" "$keep $idd:foreign virt-state-$idd virt-state-foreign " \
+    "both backups stay (one is the other's base), the newest's checkpoint and the foreign ones too"
 r=$(consistent)
 tap_ok $? "consistent at the end ${r:+($r)}"
 diag "run time $SECONDS s"
