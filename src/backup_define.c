@@ -180,8 +180,8 @@ char *backup_define_prepare(vs_ctx *ctx, const vs_backup *b, const char *dir, co
         virDomainFree(dom);
         if (!from)
             return conn_error("cannot read the domain's definition"), NULL;
-        vs_warn("backup '%s' does not record the domain's definition (an older version took it): '%s' is defined "
-                "from the current definition of '%s'",
+        vs_warn("backup '%s' does not record the domain's definition (an older version took it): '%s' takes "
+                "the current definition of '%s'",
                 b->id, name, b->domain);
     }
     char real[PATH_MAX];
