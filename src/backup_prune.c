@@ -344,9 +344,11 @@ static int remove_backup(const char *store, const char *dname, const char *chain
 {
     autofree char *dir = backup_dir(store, dname, chain);
     autofree char *m = manifest_path(store, dname, chain, id);
+    if (access(dir, F_OK) != 0 && errno == ENOENT)
+        return 0; /* removed already, directory and all */
     if (unlink(m) < 0 && errno != ENOENT)
         return vs_error("cannot remove '%s': %s", m, strerror(errno));
-    if (store_fsync_dir(dir) < 0 && errno != ENOENT)
+    if (store_fsync_dir(dir) < 0)
         return -1;
     for (char *const *t = targets; t && *t; t++) {
         autofree char *img = image_path(store, dname, chain, id, *t);
