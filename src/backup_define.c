@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -187,6 +188,22 @@ char *backup_define_prepare(vs_ctx *ctx, const vs_backup *b, const char *dir, co
     char real[PATH_MAX];
     if (!realpath(dir, real))
         return vs_error("cannot use '%s': %s", dir, strerror(errno)), NULL;
+    /* QEMU runs as its own user: every directory on the way to the images
+     * needs search permission for it (libvirt hands it the files only). */
+    autofree char *d = vs_xstrdup(real);
+    for (;;) {
+        struct stat st;
+        if (stat(*d ? d : "/", &st) == 0 && !(st.st_mode & S_IXOTH)) {
+            vs_warn("'%s' (mode %o) cannot be searched by others: QEMU, running as its own user, may not reach the "
+                    "images and '%s' may not start",
+                    *d ? d : "/", (unsigned)(st.st_mode & 07777), name);
+            break;
+        }
+        char *slash = strrchr(d, '/');
+        if (!*d || !slash)
+            break;
+        *slash = '\0';
+    }
     const char **targets = vs_xcalloc(b->ndisks + 1, sizeof(char *));
     char **paths = vs_xcalloc(b->ndisks + 1, sizeof(char *));
     for (size_t i = 0; i < b->ndisks; i++) {
@@ -197,8 +214,8 @@ char *backup_define_prepare(vs_ctx *ctx, const vs_backup *b, const char *dir, co
     char *xml = backup_define_xml(from, name, b->ndisks, targets, (const char *const *)paths, &notes);
     free(targets);
     vs_strv_free(paths);
-    for (char **d = notes; xml && d && *d; d++)
-        vs_info("defining '%s': %s", name, *d);
+    for (char **note = notes; xml && note && *note; note++)
+        vs_info("defining '%s': %s", name, *note);
     return xml;
 }
 
