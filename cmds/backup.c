@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "backup_define.h"
 #include "cmds.h"
 #include "conn.h"
 #include "output.h"
@@ -449,6 +450,8 @@ const vs_cmd cmd_backup_verify = {
 static const vs_option restore_options[] = {
     {"to", 0, VS_OPT_STRING, "DIR", VS_COMPLETE_DIR, NULL, 0,
      "the existing, empty directory that receives one image per disk (required)"},
+    {"define", 0, VS_OPT_STRING, "NAME", VS_COMPLETE_TEXT, NULL, 0,
+     "then define a new domain NAME on the restored images (new UUID, no MAC addresses)"},
     {NULL, 0, 0, NULL, 0, NULL, 0, NULL},
 };
 
@@ -456,17 +459,38 @@ static int run_restore(vs_ctx *ctx, const vs_args *args)
 {
     const char *cmd = "backup restore";
     const char *to = args_str(args, "to");
+    const char *define = args_str(args, "define");
     if (!to || !*to)
         return cmd_usage(cmd, "--to DIR is required");
     int rc;
+    if (define && (rc = cmd_check_name(cmd, define)))
+        return rc;
+    if (define && ctx->readonly)
+        return vs_error("--define defines a domain: it cannot run on a read-only connection (--readonly)"),
+               VS_EXIT_USAGE;
     autobackup vs_backup *b = load_id(ctx, args, cmd, &rc);
     if (!b)
         return rc;
+    /* Everything --define needs is checked before an image is written. */
+    autofree char *defxml = NULL;
+    if (define && b->complete && !b->pull) {
+        if (conn_require_local(ctx) < 0 || !(defxml = backup_define_prepare(ctx, b, to, define)))
+            return VS_EXIT_FAILURE;
+    }
     autostrv char **paths = NULL;
     if (backup_restore(ctx->store, b, to, &paths) < 0)
         return VS_EXIT_FAILURE;
     vs_info("restored backup '%s' of '%s' (%s) as %zu standalone image%s", b->id, b->domain,
             b->incremental ? "incremental, with its chain" : "full", b->ndisks, b->ndisks == 1 ? "" : "s");
+    if (define) {
+        if (backup_define_domain(ctx, defxml, define) < 0) {
+            for (char **p = paths; p && *p; p++)
+                unlink(*p);
+            vs_error("the restored images were removed again");
+            return VS_EXIT_FAILURE;
+        }
+        vs_info("defined domain '%s' on them (not started)", define);
+    }
     if (ctx->json) {
         vs_json j;
         json_init(&j, stdout);
@@ -480,6 +504,8 @@ static int run_restore(vs_ctx *ctx, const vs_args *args)
             json_string(&j, paths[i]);
         }
         json_end_object(&j);
+        json_key(&j, "defined");
+        json_string(&j, define);
         json_end_object(&j);
         json_finish(&j);
     } else {
@@ -495,7 +521,14 @@ const vs_cmd cmd_backup_restore = {
     .description = "Writes the disks of DOMAIN as they were at backup ID into DIR, one standalone,\n"
                    "sparse qcow2 image per disk (<target>.qcow2), from the backup's image and those\n"
                    "below it in its chain. DIR must exist and be empty: nothing is ever overwritten.\n"
-                   "The domain itself is not touched.",
+                   "The domain itself is not touched. With --define NAME, a new domain NAME is then\n"
+                   "defined (not started) from the definition the backup recorded (or, for backups\n"
+                   "taken before versions recorded it, from the domain's current one, with a\n"
+                   "warning): a new UUID, no MAC addresses (libvirt makes new ones), its own NVRAM,\n"
+                   "the disks on the restored images, any writable disk the backup lacks left out,\n"
+                   "serial ports and consoles that wrote to a file on a pty instead.\n"
+                   "NAME must not exist; that is checked before any image is written. --define needs\n"
+                   "a local, read-write connection.",
     .options = restore_options,
     .args = id_args,
     .handler = run_restore,

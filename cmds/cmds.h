@@ -28,6 +28,7 @@ extern const vs_cmd cmd_backup_show;
 extern const vs_cmd cmd_backup_verify;
 extern const vs_cmd cmd_backup_restore;
 extern const vs_cmd cmd_backup_end;
+extern const vs_cmd cmd_backup_prune;
 extern const vs_cmd cmd_commit;
 extern const vs_cmd cmd_revert;
 extern const vs_cmd cmd_freeze;

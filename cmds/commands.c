@@ -21,6 +21,7 @@ const vs_cmd *const vs_commands[] = {
     &cmd_backup_verify,
     &cmd_backup_restore,
     &cmd_backup_end,
+    &cmd_backup_prune,
     &cmd_commit,
     &cmd_revert,
     &cmd_recover,

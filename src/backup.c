@@ -3,6 +3,7 @@
 #include "backup_health.h"
 #include "backup_pull.h"
 #include "backup_snapshot.h"
+#include "backup_define.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -936,6 +937,7 @@ int backup_create(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req, v
     b->parent = p.parent ? vs_xstrdup(p.parent) : NULL;
     b->checkpoint = vs_xstrdup(p.checkpoint);
     b->frozen_us = -1;
+    b->domain_xml = backup_domain_xml(dom); /* backup_define.h */
     if (run_backup(ctx, dom, req, &p, b, running) == 0) {
         *out = vs_steal(&b);
         ret = 0;
@@ -1063,6 +1065,7 @@ int backup_recover(vs_ctx *ctx, vs_journal *j)
          * known whether the freeze held: say crash-consistent. */
         b->consistency = vs_xstrdup(vs_streq(journal_get(j, "quiesced"), "yes") ? "quiesced" : "crash-consistent");
         b->frozen_us = -1;
+        b->domain_xml = backup_domain_xml(dom);
         const char *bt = journal_get(j, "begin-time");
         unsigned long v = 0;
         b->end = (long long)time(NULL);

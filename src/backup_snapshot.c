@@ -1,5 +1,6 @@
 #include "config.h"
 #include "backup_snapshot.h"
+#include "backup_define.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -338,6 +339,7 @@ unwind:
     }
     b = new_backup(p, p->s->uuid, quiesced ? "quiesced" : "crash-consistent", begin);
     b->frozen_us = frozen_us;
+    b->domain_xml = backup_domain_xml(dom); /* on its own disks again: what --define builds on */
     if (journal_step(j, "record") < 0 || record(p, b) < 0 || journal_step_done(j, "record") < 0)
         goto unrecorded;
     job_signals_restore();
@@ -386,6 +388,7 @@ static int run_offline(vs_ctx *ctx, virDomainPtr dom, cp_plan *p, vs_backup **ou
         return -1;
     }
     b = new_backup(p, p->s->uuid, "offline", begin);
+    b->domain_xml = backup_domain_xml(dom);
     if (journal_step(j, "record") < 0 || record(p, b) < 0 || journal_step_done(j, "record") < 0) {
         job_signals_restore();
         vs_error("the backup's images were copied but its record was not written; run 'virt-state recover %s'",

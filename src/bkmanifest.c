@@ -32,6 +32,7 @@ void bkmanifest_free(vs_backup *b)
     free(b->checkpoint);
     free(b->checkpoint_xml);
     free(b->method);
+    free(b->domain_xml);
     free(b);
 }
 
@@ -157,6 +158,8 @@ static int read_backup(xmlNodePtr root, vs_backup *b)
         } else if (vs_streq(e, "checkpoint")) {
             b->checkpoint = prop(n, "name");
             b->checkpoint_xml = manifest_xml_text(n);
+        } else if (vs_streq(e, "domain-xml")) {
+            b->domain_xml = manifest_xml_text(n);
         } else if (vs_streq(e, "disks")) {
             for (xmlNodePtr d = n->children; d; d = d->next) {
                 if (!manifest_xml_is(d, "disk"))
@@ -286,6 +289,8 @@ char *bkmanifest_format(const vs_backup *b)
     /* Only pull backups say their mode: push manifests stay as before. */
     if (b->pull)
         add_text(root, "mode", "pull");
+    if (b->domain_xml)
+        add_text(root, "domain-xml", b->domain_xml);
     xmlNodePtr disks = xmlNewChild(root, NULL, BAD_CAST "disks", NULL);
     for (size_t i = 0; i < b->ndisks; i++) {
         const vs_bk_disk *d = &b->disks[i];

@@ -39,6 +39,7 @@ typedef struct vs_backup {
      * domain's disks copied by qemu-img). Only job backups have a
      * checkpoint; the others are always full. */
     char *method;
+    char *domain_xml; /* the domain's inactive definition at the backup, or NULL (older manifests) */
 } vs_backup;
 
 /* b's method, "job" when unset. */

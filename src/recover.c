@@ -5,6 +5,7 @@
 
 #include "backup.h"
 #include "backup_snapshot.h"
+#include "backup_prune.h"
 #include "conn.h"
 #include "journal.h"
 #include "quiesce.h"
@@ -31,6 +32,7 @@ static const recover_handler handlers[] = {
     {"backup", backup_recover},
     {"snapshot-backup", backup_copy_recover},
     {"offline-backup", backup_copy_recover},
+    {"backup-prune", backup_prune_recover},
 };
 
 int recover_guard(vs_ctx *ctx, const char *domain, const char *operation, vs_lock **lock)

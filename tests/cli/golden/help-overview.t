@@ -25,6 +25,7 @@ Commands:
   backup verify          check backups against their manifests
   backup restore         write standalone disk images of a backup
   backup end             end a domain's pull backup
+  backup prune           remove old backups by a retention policy
   commit                 fold a domain's overlays back into their base
   revert                 go back to a restore point or a disk snapshot
   recover                finish or roll back interrupted operations
