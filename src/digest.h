@@ -8,7 +8,7 @@
 
 #define VS_SHA256_HEX 65 /* 64 hex digits and a NUL */
 
-/* Hashes the regular file at path in 2 MiB reads (memory stays flat, and
+/* Hashes the regular file at path in 1 MiB reads (memory stays flat, and
  * the next pieces are asked of the disk while one is hashed). hex receives
  * 64 lowercase hex digits; *size the bytes read, when given. Returns 0, or
  * -1 after reporting. 'interruptible' stops (reported) when
@@ -27,7 +27,7 @@ typedef struct {
 
 /* Hashes n files at once on up to 'threads' threads (0: one per online
  * CPU, at most 4), the largest files first; each thread reads through one
- * 2 MiB buffer, so memory depends on the threads, not on the files. Reports
+ * 1 MiB buffer, so memory depends on the threads, not on the files. Reports
  * nothing: a failure's message (the one digest_file_sha256 would report) is
  * left in its job's error. Returns the number of failed files. */
 size_t digest_files_sha256(vs_digest_job *jobs, size_t n, unsigned threads, bool interruptible);

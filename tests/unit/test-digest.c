@@ -35,8 +35,8 @@ int main(void)
 {
     if (!mkdtemp(tmpdir))
         return 99;
-    /* Sizes around the 2 MiB piece the files are read in. */
-    static const size_t sizes[] = {0, 1, 4096, (2u << 20) - 1, 2u << 20, (2u << 20) + 1, (5u << 20) + 123};
+    /* Sizes around the 1 MiB piece the files are read in. */
+    static const size_t sizes[] = {0, 1, 4096, (1u << 20) - 1, 1u << 20, (1u << 20) + 1, (5u << 20) + 123};
     enum { N = sizeof(sizes) / sizeof(sizes[0]) };
     char want[N][VS_SHA256_HEX];
     char *paths[N];
