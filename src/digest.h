@@ -8,8 +8,7 @@
 
 #define VS_SHA256_HEX 65 /* 64 hex digits and a NUL */
 
-/* Hashes the regular file at path in 1 MiB reads (memory stays flat, and
- * the next pieces are asked of the disk while one is hashed). hex receives
+/* Hashes the regular file at path in 1 MiB reads (memory stays flat). hex receives
  * 64 lowercase hex digits; *size the bytes read, when given. Returns 0, or
  * -1 after reporting. 'interruptible' stops (reported) when
  * job_interrupted() turns true. */
