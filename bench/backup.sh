@@ -27,7 +27,7 @@ Usage: bench/backup.sh [OPTIONS]
 Options:
   -f, --figures LIST     figures to run, comma-separated: full (or 7),
                          incremental (or 8), verify (or 9), all (default: all)
-  -n, --rounds N         rounds per tool (default: 5 for full and verify, 3 for incremental)
+  -n, --rounds N         rounds per tool (default: 5 for full, 3 for incremental, 9 for verify)
   -m, --data-mib N       MiB of data on the large disk vdz (default: 1024)
   -s, --small-mib N      MiB of data on the small disk vdy (default: 256)
   -d, --dirty-mib N      MiB the guest dirties before each incremental (default: 32)
@@ -85,7 +85,7 @@ if [[ -n $rounds ]]; then
     [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench: --rounds wants a positive integer" >&2; exit 2; }
     full_rounds=$rounds incr_rounds=$rounds verify_rounds=$rounds
 else
-    full_rounds=5 incr_rounds=3 verify_rounds=5
+    full_rounds=5 incr_rounds=3 verify_rounds=9
 fi
 [[ $data_mib =~ ^[1-9][0-9]*$ && $data_mib -ge 64 && $data_mib -le 8192 ]] ||
     { echo "bench: --data-mib wants 64 to 8192" >&2; exit 2; }
@@ -397,7 +397,7 @@ fig9() {
     [[ $imgs == "$(bk_json "$id2" | jq -r ".disks[].sha256" | tr '\n' ' ')" ]] ||
         die "openssl dgst disagrees with the manifest of '$id2' ($imgs)"
 
-    declare -gA t9=()
+    declare -gA t9=() c9=() p9=()
     for mode in cold warm; do
         [[ $mode == cold && $can_drop == 0 ]] && continue
         if [[ $mode == warm ]]; then # warm both, unmeasured
@@ -409,16 +409,23 @@ fig9() {
             ((i % 2 == 0)) && first=os
             for tool in "$first" $([[ $first == vs ]] && echo os || echo vs); do
                 [[ $mode == cold ]] && drop_caches
+                # /usr/bin/time around both (the same small cost) for the CPU time
                 t0=$(now_ns)
                 if [[ $tool == vs ]]; then
-                    vs backup verify "$dom" "$id2" >/dev/null || die "backup verify of '$id2' failed ($mode, round $i)"
+                    /usr/bin/time -f "%U %S" -o "$TB_RUN/cpu" "$binary" -q -c "$TB_URI" --store "$TB_RUN/store" \
+                        backup verify "$dom" "$id2" >/dev/null || die "backup verify of '$id2' failed ($mode, round $i)"
                 else
-                    openssl dgst -sha256 "${imgv[@]}" >/dev/null || die "openssl dgst failed ($mode, round $i)"
+                    /usr/bin/time -f "%U %S" -o "$TB_RUN/cpu" openssl dgst -sha256 "${imgv[@]}" >/dev/null ||
+                        die "openssl dgst failed ($mode, round $i)"
                 fi
                 t1=$(now_ns)
                 t9[$mode,$tool]+="$(secs $((t1 - t0))) "
+                c9[$mode,$tool]+="$(awk '{ printf "%.2f", $1 + $2 }' "$TB_RUN/cpu") "
+                eval "last_$tool=$((t1 - t0))"
                 say "$mode round $i $tool: $(secs $((t1 - t0))) s"
             done
+            # shellcheck disable=SC2154 # last_os, last_vs: set by the eval above
+            p9[$mode]+="$(ratio "$last_os" "$last_vs") "
         done
     done
 
@@ -430,9 +437,9 @@ fig9() {
         rss_2+=("$(/usr/bin/time -f %M -o "$TB_RUN/rss" "$binary" -q -c "$TB_URI" --store "$TB_RUN/store" backup verify "$dom" "$id2" >/dev/null 2>&1 && cat "$TB_RUN/rss")")
     done
     local m_y m_z m_2 rm vm
-    m_y=$(printf '%s\n' "${rss_y[@]}" | median)
-    m_z=$(printf '%s\n' "${rss_z[@]}" | median)
-    m_2=$(printf '%s\n' "${rss_2[@]}" | median)
+    m_y=$(fmt "$(printf '%s\n' "${rss_y[@]}" | median)" 0)
+    m_z=$(fmt "$(printf '%s\n' "${rss_z[@]}" | median)" 0)
+    m_2=$(fmt "$(printf '%s\n' "${rss_2[@]}" | median)" 0)
     [[ -n ${rss_y[0]} && -n ${rss_z[0]} ]] || die "cannot measure the peak memory of verify"
     rm=$(ratio "$m_z" "$m_y")
     vm=$(verdict_le "$rm" 1.05)
@@ -440,10 +447,10 @@ fig9() {
     emit ""
     emit "### Figure 9: \`virt-state backup verify\` vs \`openssl dgst -sha256\`, and verify's peak memory"
     emit ""
-    emit "A full backup of vdy ($small_mib MiB) and vdz ($data_mib MiB) of the same guest (\`--disk vdy --disk vdz --quiesce off\`): two images, $(mib "$total") in all. $verify_rounds rounds per tool and cache state, alternating which goes first, each timed as a whole command (wall clock): \`virt-state -q --store <tmpdir> backup verify DOMAIN ID\` (size, SHA-256 of each image against the manifest, \`qemu-img check\` of each image, parent present) and \`openssl dgst -sha256 IMAGE1 IMAGE2\` (the digests only; checked once to equal the manifest's). Cold: $(cache_note); warm: both run once unmeasured, then nothing dropped (the images stay in the page cache for both). Ratio = openssl's time / verify's (above 1: verify is faster)."
+    emit "A full backup of vdy ($small_mib MiB) and vdz ($data_mib MiB) of the same guest (\`--disk vdy --disk vdz --quiesce off\`): two images, $(mib "$total") in all. $verify_rounds rounds per tool and cache state, alternating which goes first, each timed as a whole command (wall clock): \`virt-state -q --store <tmpdir> backup verify DOMAIN ID\` (size, SHA-256 of each image against the manifest, \`qemu-img check\` of each image, parent present) and \`openssl dgst -sha256 IMAGE1 IMAGE2\` (the digests only; checked once to equal the manifest's). Cold: $(cache_note); warm: both run once unmeasured, then nothing dropped (the images stay in the page cache for both). Ratio = openssl's median time / verify's (above 1: verify is faster); the median of the per-round ratios (each round's two commands ran back to back, under about the same load) and the CPU time each used (\`/usr/bin/time\`, median) are given beside it."
     emit ""
-    emit "| cache | verify median s | min s | max s | openssl dgst median s | min s | max s | ratio openssl/verify | goal >= 1.0 |"
-    emit "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    emit "| cache | verify median s | min s | max s | openssl dgst median s | min s | max s | ratio openssl/verify | goal >= 1.0 | median of the rounds' ratios | CPU s (user+sys), verify / openssl |"
+    emit "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
     local -a sv so
     for mode in cold warm; do
         [[ -n ${t9[$mode,vs]:-} ]] || continue
@@ -452,7 +459,8 @@ fig9() {
         # shellcheck disable=SC2086
         read -ra so <<<"$(stats ${t9[$mode,os]})"
         r=$(ratio "${so[0]}" "${sv[0]}")
-        emit "| $mode | $(fmt "${sv[0]}" 3) | ${sv[2]} | ${sv[3]} | $(fmt "${so[0]}" 3) | ${so[2]} | ${so[3]} | **$r** | **$(verdict_ge "$r" 1.0)** |"
+        # shellcheck disable=SC2086
+        emit "| $mode | $(fmt "${sv[0]}" 3) | ${sv[2]} | ${sv[3]} | $(fmt "${so[0]}" 3) | ${so[2]} | ${so[3]} | **$r** | **$(verdict_ge "$r" 1.0)** | $(printf '%s\n' ${p9[$mode]} | median) | $(printf '%s\n' ${c9[$mode,vs]} | median) / $(printf '%s\n' ${c9[$mode,os]} | median) |"
     done
     emit ""
     emit "Peak memory of verify (\`/usr/bin/time -f %M\`, max RSS in KiB, median of 3 runs): one $small_mib MiB image ${m_y} KiB, one $data_mib MiB image ${m_z} KiB, the two-image backup ${m_2} KiB. **Ratio large/small: $rm; goal <= 1.05 (flat): $vm**"
@@ -461,7 +469,7 @@ fig9() {
     emit ""
     for mode in cold warm; do
         [[ -n ${t9[$mode,vs]:-} ]] || continue
-        emit "- $mode: verify ${t9[$mode,vs]}; openssl dgst ${t9[$mode,os]}"
+        emit "- $mode: verify ${t9[$mode,vs]}; openssl dgst ${t9[$mode,os]}; ratios ${p9[$mode]}; CPU s: verify ${c9[$mode,vs]}; openssl ${c9[$mode,os]}"
     done
     emit "- max RSS, KiB: small ${rss_y[*]}; large ${rss_z[*]}; two images ${rss_2[*]}"
 }
