@@ -8,7 +8,9 @@
 #
 # Figure 1 (save-restore) needs root and the real testbed (tests/testbed/):
 # it defines, boots and finally removes one guest of its own. Figure 2
-# (startup) needs neither.
+# (startup) needs neither. '-f backup' also runs bench/backup.sh (figures
+# 7 to 9) after them, with the same binary and results file: a section of
+# its own.
 
 set -o pipefail
 
@@ -23,7 +25,8 @@ Usage: bench/run.sh [OPTIONS]
 
 Options:
   -f, --figures LIST     figures to run, comma-separated: save-restore (or 1),
-                         startup (or 2), all (default: all)
+                         startup (or 2), all (default: all: 1 and 2), and
+                         backup (figures 7 to 9: runs bench/backup.sh after them)
   -n, --rounds N         save+restore rounds per tool in figure 1 (default: 11)
   -s, --startup-runs N   runs of 'help' per tool in figure 2 (default: 300)
   -B, --batch N          figure 2 interleaves the tools in batches of N runs (default: 20)
@@ -62,14 +65,15 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-run_fig1=0 run_fig2=0
+run_fig1=0 run_fig2=0 run_backup=0
 IFS=, read -ra _figs <<<"$figures"
 for f in "${_figs[@]}"; do
     case $f in
         1 | save-restore) run_fig1=1 ;;
         2 | startup) run_fig2=1 ;;
+        backup) run_backup=1 ;;
         all) run_fig1=1 run_fig2=1 ;;
-        *) echo "bench: unknown figure '$f' (save-restore, startup, all)" >&2; exit 2 ;;
+        *) echo "bench: unknown figure '$f' (save-restore, startup, backup, all)" >&2; exit 2 ;;
     esac
 done
 for v in rounds startup_runs batch; do
@@ -301,10 +305,20 @@ if ((run_fig1)); then
     daemon=${daemon:+, daemon $daemon}
 fi
 
-bench_begin
-# Start-up first, while no guest burns a CPU.
-((run_fig2)) && fig2
-((run_fig1)) && fig1
-
-bench_record
+if ((run_fig1 || run_fig2)); then
+    bench_begin
+    # Start-up first, while no guest burns a CPU.
+    ((run_fig2)) && fig2
+    ((run_fig1)) && fig1
+    bench_record
+fi
+if ((run_backup)); then
+    # Its own script, guest and section; figure 1's guest goes first (the
+    # testbed's cleanup, which our EXIT trap would run anyway) so that it
+    # does not load the CPUs while figures 7 to 9 run.
+    ((run_fig1)) && tb_cleanup
+    bk=("$BENCH_DIR/backup.sh" -b "$binary" -o "$results")
+    ((record)) || bk+=(--no-record)
+    "${bk[@]}" || exit 1
+fi
 exit 0

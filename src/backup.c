@@ -1092,6 +1092,24 @@ out:
 
 /* ---- verify and restore --------------------------------------------------- */
 
+/* qemu-img check of each image in turn, on a thread of its own while the
+ * images are hashed: the check reads little (the qcow2 metadata) and mostly
+ * waits for its process, so it costs the hashing nothing. */
+typedef struct {
+    char **images;
+    size_t n;
+    int *rc;
+    char **why;
+} bk_checks;
+
+static void *run_checks(void *opaque)
+{
+    bk_checks *c = opaque;
+    for (size_t i = 0; i < c->n; i++)
+        c->rc[i] = qemuimg_check(c->images[i], &c->why[i]);
+    return NULL;
+}
+
 int backup_verify(const char *store, const vs_backup *b, bool progress)
 {
     int problems = 0;
@@ -1103,39 +1121,67 @@ int backup_verify(const char *store, const vs_backup *b, bool progress)
             problems++, vs_error("backup '%s': its parent '%s' is missing from chain '%s'", b->id, b->parent,
                                  b->chain);
     }
-    for (size_t i = 0; i < b->ndisks; i++) {
+    /* First the cheap checks of every image; then the images that pass them
+     * are hashed together, on one thread per CPU, while qemu-img checks them
+     * one after the other on another thread. The problems are reported at
+     * the end, per image in the manifest's order, as one pass over the
+     * images one by one would report them: the size, else the checksum,
+     * else qemu-img's verdict. */
+    size_t n = b->ndisks, nj = 0;
+    autostrv char **imgs = vs_xcalloc(n + 1, sizeof(*imgs));
+    autofree char **stat_msg = vs_xcalloc(n ? n : 1, sizeof(*stat_msg)); /* NULL where none */
+    autofree vs_digest_job *jobs = vs_xcalloc(n ? n : 1, sizeof(*jobs));
+    autofree size_t *job_of = vs_xcalloc(n ? n : 1, sizeof(*job_of));
+    autofree char **check_imgs = vs_xcalloc(n ? n : 1, sizeof(*check_imgs));
+    autofree int *check_rc = vs_xcalloc(n ? n : 1, sizeof(*check_rc));
+    autofree char **check_why = vs_xcalloc(n ? n : 1, sizeof(*check_why)); /* NULL where it passed */
+    for (size_t i = 0; i < n; i++) {
         const vs_bk_disk *d = &b->disks[i];
-        autofree char *img = image_path(store, b, d);
         struct stat st;
-        char hex[VS_SHA256_HEX];
-        unsigned long long size = 0;
+        imgs[i] = image_path(store, b, d);
+        if (lstat(imgs[i], &st) < 0)
+            stat_msg[i] = vs_asprintf("backup '%s': image '%s' is missing: %s", b->id, imgs[i], strerror(errno));
+        else if (!S_ISREG(st.st_mode))
+            stat_msg[i] = vs_asprintf("backup '%s': image '%s' is not a regular file", b->id, imgs[i]);
+        else if ((unsigned long long)st.st_size != d->image_size)
+            stat_msg[i] = vs_asprintf("backup '%s': image '%s' has %llu bytes, the manifest says %llu", b->id,
+                                      imgs[i], (unsigned long long)st.st_size, d->image_size);
+        if (stat_msg[i])
+            continue;
         if (progress && !vs_is_quiet() && isatty(STDERR_FILENO))
-            fprintf(stderr, "checking %s...\r", img);
-        if (lstat(img, &st) < 0) {
-            problems++, vs_error("backup '%s': image '%s' is missing: %s", b->id, img, strerror(errno));
-            continue;
-        }
-        if (!S_ISREG(st.st_mode)) {
-            problems++, vs_error("backup '%s': image '%s' is not a regular file", b->id, img);
-            continue;
-        }
-        if ((unsigned long long)st.st_size != d->image_size) {
-            problems++, vs_error("backup '%s': image '%s' has %llu bytes, the manifest says %llu", b->id, img,
-                                 (unsigned long long)st.st_size, d->image_size);
-            continue;
-        }
-        if (digest_file_sha256(img, hex, &size, true) < 0) {
-            problems++;
-            continue;
-        }
-        if (!vs_streq(hex, d->image_sha256)) {
-            problems++, vs_error("backup '%s': image '%s' does not match its checksum", b->id, img);
-            continue;
-        }
-        autofree char *why = NULL;
-        if (qemuimg_check(img, &why) < 0)
-            problems++, vs_error("backup '%s': image '%s': %s", b->id, img, why);
+            fprintf(stderr, "checking %s...\r", imgs[i]);
+        job_of[i] = nj;
+        check_imgs[nj] = imgs[i];
+        jobs[nj++].path = imgs[i];
     }
+    bk_checks checks = {.images = check_imgs, .n = nj, .rc = check_rc, .why = check_why};
+    pthread_t checker;
+    bool threaded = nj && pthread_create(&checker, NULL, run_checks, &checks) == 0;
+    digest_files_sha256(jobs, nj, 0, true);
+    if (threaded)
+        pthread_join(checker, NULL);
+    else
+        run_checks(&checks);
+    for (size_t i = 0; i < n; i++) {
+        if (stat_msg[i]) {
+            problems++, vs_error("%s", stat_msg[i]);
+            continue;
+        }
+        vs_digest_job *j = &jobs[job_of[i]];
+        if (j->error) {
+            problems++, vs_error("%s", j->error);
+            free(j->error);
+            continue;
+        }
+        if (!vs_streq(j->hex, b->disks[i].image_sha256)) {
+            problems++, vs_error("backup '%s': image '%s' does not match its checksum", b->id, imgs[i]);
+            continue;
+        }
+        if (check_rc[job_of[i]] < 0)
+            problems++, vs_error("backup '%s': image '%s': %s", b->id, imgs[i], check_why[job_of[i]]);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(stat_msg[i]), free(check_why[i]);
     return problems;
 }
 
