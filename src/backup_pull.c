@@ -632,21 +632,9 @@ static int run_pull(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req,
             goto rollback;
     }
     if (freezing) {
-        bool no_agent = false;
-        vs_freeze_opts fo = {0};
-        if (quiesce_freeze(ctx, dom, &fo, &frozen, &no_agent) < 0) {
-            if (job_interrupted())
-                goto rollback;
-            if (req->quiesce == VS_QUIESCE_REQUIRED) {
-                vs_error("--quiesce required: %s; no backup taken",
-                         no_agent ? "the guest agent does not answer" : "the guest could not be frozen");
-                goto rollback;
-            }
-            vs_warn("%s: the export of '%s' is only crash-consistent",
-                    no_agent ? "no guest agent answers" : "the guest could not be frozen", dname);
-        } else {
-            quiesced = true;
-        }
+        autofree char *crash = vs_asprintf("the export of '%s' is only crash-consistent", dname);
+        if (quiesce_freeze_by_policy(ctx, dom, req->quiesce, "backup", crash, &frozen, &quiesced) < 0)
+            goto rollback;
     }
     if (job_interrupted())
         goto rollback;

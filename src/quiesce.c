@@ -332,6 +332,27 @@ int quiesce_freeze(vs_ctx *ctx, virDomainPtr dom, const vs_freeze_opts *opts, vs
     return 0;
 }
 
+int quiesce_freeze_by_policy(vs_ctx *ctx, virDomainPtr dom, vs_quiesce_policy policy, const char *what,
+                             const char *crash_msg, vs_freeze **out, bool *quiesced)
+{
+    bool no_agent = false;
+    vs_freeze_opts fo = {0};
+    *quiesced = false;
+    if (quiesce_freeze(ctx, dom, &fo, out, &no_agent) == 0) {
+        *quiesced = true;
+        return 0;
+    }
+    /* A signal during the freeze is a request to stop, not a reason to go
+     * on unfrozen. */
+    if (job_interrupted())
+        return -1;
+    if (policy == VS_QUIESCE_REQUIRED)
+        return vs_error("--quiesce required: %s; no %s taken",
+                        no_agent ? "the guest agent does not answer" : "the guest could not be frozen", what);
+    vs_warn("%s: %s", no_agent ? "no guest agent answers" : "the guest could not be frozen", crash_msg);
+    return 0;
+}
+
 int quiesce_thaw(vs_freeze *f)
 {
     if (!f)

@@ -21,6 +21,13 @@
 
 typedef struct vs_freeze vs_freeze;
 
+typedef enum {
+    VS_QUIESCE_AUTO = 0, /* freeze when the agent answers, else crash-consistent (warned) */
+    VS_QUIESCE_REQUIRED, /* no agent, no capture */
+    VS_QUIESCE_OFF,      /* never freeze */
+} vs_quiesce_policy;
+
+
 typedef struct vs_freeze_opts {
     const char *const *mountpoints; /* NULL-terminated, or NULL for every filesystem */
     unsigned timeout_s;             /* 0: no deadline; else the guardian thaws after this */
@@ -38,6 +45,13 @@ typedef struct vs_freeze_opts {
  * the guest is frozen; VIRT_STATE_FAULT_AT=quiesce:frozen:done kills it
  * with SIGKILL right after the freeze succeeded. */
 int quiesce_freeze(vs_ctx *ctx, virDomainPtr dom, const vs_freeze_opts *opts, vs_freeze **out, bool *no_agent);
+/* The freeze of an operation that captures something under a --quiesce
+ * policy other than off. Returns 0 to go on: frozen (*out set, *quiesced
+ * true), or, under auto, not frozen after the warning "<why>: <crash_msg>".
+ * Returns -1 to stop: a signal came (job_interrupted()), or under required
+ * nothing was frozen (error "--quiesce required: <why>; no <what> taken"). */
+int quiesce_freeze_by_policy(vs_ctx *ctx, virDomainPtr dom, vs_quiesce_policy policy, const char *what,
+                             const char *crash_msg, vs_freeze **out, bool *quiesced);
 /* Thaws and ends the guardian; returns 0, or -1 after reporting (the
  * guardian keeps watching and thaws by itself). Always frees f. */
 int quiesce_thaw(vs_freeze *f);

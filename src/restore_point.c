@@ -607,24 +607,12 @@ int rp_create(vs_ctx *ctx, virDomainPtr dom, const vs_rp_request *req, vs_restor
         if (journal_step(j, "snapshot") < 0)
             goto rollback;
         if (freezing) {
-            bool no_agent = false;
-            vs_freeze_opts fo = {0};
-            if (quiesce_freeze(ctx, dom, &fo, &frozen, &no_agent) < 0) {
-                /* A signal during the freeze is a request to stop, not a
-                 * reason to go on unfrozen. */
-                if (job_interrupted())
-                    goto rollback;
-                if (req->quiesce == VS_QUIESCE_REQUIRED) {
-                    vs_error("--quiesce required: %s; no restore point taken",
-                             no_agent ? "the guest agent does not answer" : "the guest could not be frozen");
-                    goto rollback;
-                }
-                vs_warn("%s: the disks of restore point '%s' are only crash-consistent on their own (with its "
-                        "memory the point is whole)",
-                        no_agent ? "no guest agent answers" : "the guest could not be frozen", p->name);
-            } else {
-                quiesced = true;
-            }
+            autofree char *crash = vs_asprintf(
+                "the disks of restore point '%s' are only crash-consistent on their own (with its memory the point "
+                "is whole)",
+                p->name);
+            if (quiesce_freeze_by_policy(ctx, dom, req->quiesce, "restore point", crash, &frozen, &quiesced) < 0)
+                goto rollback;
         }
         unsigned flags = VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT | VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA |
                          VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC;

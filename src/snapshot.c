@@ -362,23 +362,9 @@ int snapshot_create(vs_ctx *ctx, virDomainPtr dom, const vs_snapshot_request *re
     if (journal_step(j, "snapshot") < 0)
         goto rollback;
     if (freezing) {
-        bool no_agent = false;
-        vs_freeze_opts fo = {0};
-        if (quiesce_freeze(ctx, dom, &fo, &frozen, &no_agent) < 0) {
-            /* A signal during the freeze is a request to stop, not a
-             * reason to go on unfrozen. */
-            if (job_interrupted())
-                goto rollback;
-            if (req->quiesce == VS_QUIESCE_REQUIRED) {
-                vs_error("--quiesce required: %s; no snapshot taken",
-                         no_agent ? "the guest agent does not answer" : "the guest could not be frozen");
-                goto rollback;
-            }
-            vs_warn("%s: the snapshot of '%s' is only crash-consistent",
-                    no_agent ? "no guest agent answers" : "the guest could not be frozen", dname);
-        } else {
-            quiesced = true;
-        }
+        autofree char *crash = vs_asprintf("the snapshot of '%s' is only crash-consistent", dname);
+        if (quiesce_freeze_by_policy(ctx, dom, req->quiesce, "snapshot", crash, &frozen, &quiesced) < 0)
+            goto rollback;
     }
     unsigned flags = VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT |
                      VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA;

@@ -12,12 +12,8 @@
 #include "ctx.h"
 #include "journal.h"
 #include "manifest.h"
+#include "quiesce.h"
 
-typedef enum {
-    VS_QUIESCE_AUTO = 0, /* freeze when the agent answers, else crash-consistent (warned) */
-    VS_QUIESCE_REQUIRED, /* no agent, no snapshot */
-    VS_QUIESCE_OFF,      /* never freeze */
-} vs_quiesce_policy;
 
 typedef struct vs_snapshot_request {
     const char *name;
