@@ -255,7 +255,7 @@ out:
 
 /* A new id: the UTC time, with "-2", "-3"... when a backup or a checkpoint
  * of that name exists already. */
-static char *new_id(const char *store, virDomainPtr dom)
+char *backup_new_id(const char *store, virDomainPtr dom)
 {
     char stamp[32];
     time_t t = time(NULL);
@@ -880,7 +880,7 @@ int backup_create(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *req, v
     int ret = -1;
     if (plan_disks(dom, req->disks, &p) < 0)
         goto out;
-    p.id = new_id(ctx->store, dom);
+    p.id = backup_new_id(ctx->store, dom);
     p.checkpoint = vs_asprintf(CHECKPOINT_PREFIX "%s", p.id);
 
     if (req->kind != VS_BACKUP_FULL) {

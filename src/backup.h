@@ -22,6 +22,9 @@ vs_backup **backup_load_all(const char *store, const char *domain, size_t *n, in
 void backup_free_all(vs_backup **all, size_t n);
 /* One backup by id; NULL after reporting. */
 vs_backup *backup_load(const char *store, const char *domain, const char *id);
+/* A new backup id: the UTC time, with "-2", "-3"... while a backup, chain
+ * or checkpoint of that name exists. */
+char *backup_new_id(const char *store, virDomainPtr dom);
 /* The ids of the domain's backups (completion), oldest first. */
 char **backup_ids(const char *store, const char *domain);
 

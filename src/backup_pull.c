@@ -156,30 +156,6 @@ out:
     return ret;
 }
 
-/* Like push backups: the UTC time, "-2", "-3"... while taken. */
-static char *new_id(const char *store, virDomainPtr dom)
-{
-    char stamp[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    autostrv char **ids = backup_ids(store, virDomainGetName(dom));
-    autofree char *top = backup_dir(store, virDomainGetName(dom), NULL);
-    autostrv char **chains = vs_list_dir(top, NULL);
-    for (int k = 1;; k++) {
-        char *id = k == 1 ? vs_xstrdup(stamp) : vs_asprintf("%s-%d", stamp, k);
-        autofree char *cp = vs_asprintf(CHECKPOINT_PREFIX "%s", id);
-        virDomainCheckpointPtr c = virDomainCheckpointLookupByName(dom, cp, 0);
-        bool taken = c || vs_strv_contains(ids, id) || vs_strv_contains(chains, id);
-        if (c)
-            virDomainCheckpointFree(c);
-        if (!taken)
-            return id;
-        free(id);
-    }
-}
-
 /* The base of an incremental export: the last complete backup (push or
  * pull) of this domain, on the same disks, whose checkpoint libvirt still
  * has. The reader already holds the data up to it; only the bitmap
@@ -760,7 +736,7 @@ int backup_pull_create(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *r
     } else {
         vs_info("full pull backup of '%s' (--full)", dname);
     }
-    p.id = new_id(ctx->store, dom);
+    p.id = backup_new_id(ctx->store, dom);
     p.checkpoint = vs_asprintf(CHECKPOINT_PREFIX "%s", p.id);
     p.incremental = base != NULL;
     p.chain = vs_xstrdup(base ? base->chain : p.id);

@@ -45,31 +45,6 @@ static void plan_clear(cp_plan *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* A new id as backup.c makes them: the UTC time, "-2", "-3"... when a
- * backup, chain or checkpoint of that name exists. */
-static char *new_id(const char *store, virDomainPtr dom)
-{
-    char stamp[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    autostrv char **ids = backup_ids(store, virDomainGetName(dom));
-    autofree char *top = backup_dir(store, virDomainGetName(dom), NULL);
-    autostrv char **chains = vs_list_dir(top, NULL);
-    for (int k = 1;; k++) {
-        char *id = k == 1 ? vs_xstrdup(stamp) : vs_asprintf("%s-%d", stamp, k);
-        autofree char *cp = vs_asprintf(CHECKPOINT_PREFIX "%s", id);
-        virDomainCheckpointPtr c = virDomainCheckpointLookupByName(dom, cp, 0);
-        bool taken = c || vs_strv_contains(ids, id) || vs_strv_contains(chains, id);
-        if (c)
-            virDomainCheckpointFree(c);
-        if (!taken)
-            return id;
-        free(id);
-    }
-}
-
 static void plan_paths(vs_ctx *ctx, cp_plan *p)
 {
     p->dir = backup_dir(ctx->store, p->s->domain, p->id);
@@ -422,7 +397,7 @@ int backup_copy_create(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *r
     cp_plan p = {0};
     int ret = -1;
     p.offline = offline;
-    p.id = new_id(ctx->store, dom);
+    p.id = backup_new_id(ctx->store, dom);
     p.s = vs_xcalloc(1, sizeof(*p.s));
     p.s->name = vs_asprintf(VS_BACKUP_TMP_PREFIX "%s", p.id);
     p.s->domain = vs_xstrdup(dname);

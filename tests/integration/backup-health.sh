@@ -19,31 +19,6 @@ tap_plan 35
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
 counter_ram() { tb_counter "$1" --ram 2>/dev/null; }
-# wait_counting DOM: the guest answers and its in-memory counter moves.
-wait_counting() {
-    local a b end=$((SECONDS + 90))
-    tb_wait_agent "$1" 90 >/dev/null 2>&1 || return 1
-    a=$(counter_ram "$1")
-    while [[ $SECONDS -lt $end ]]; do
-        sleep 1
-        b=$(counter_ram "$1") && [[ -n $a && $b -gt $a ]] && return 0
-        [[ -n $a ]] || a=$b
-    done
-    return 1
-}
-# guest_exec DOM PATH ARG...: runs a program in the guest, waits for it.
-guest_exec() {
-    local d=$1 path=$2 pid i
-    shift 2
-    pid=$(tb_agent "$d" "$(jq -cn --arg p "$path" '$ARGS.positional as $a | {execute: "guest-exec", arguments: {path: $p, arg: $a}}' --args "$@")" 30 |
-        jq -e .pid) || return 1
-    for ((i = 0; i < 240; i++)); do
-        [[ $(tb_agent "$d" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}" | jq -r .exited) == true ]] &&
-            return 0
-        sleep 0.5
-    done
-    return 1
-}
 bkjson() { vs --json backup show "$dom" "$1" 2>/dev/null; }
 bkdir() { echo "$STORE/$dom/backups/$(bkjson "$1" | jq -r .chain)"; }
 count() { vs --json backup list "$dom" 2>/dev/null | jq length; }
@@ -81,7 +56,7 @@ vs2() { "$VIRT_STATE" -c "$TB_URI" --store "$SMALL" "$@"; }
 
 dom=$(tb_define_guest bh --disks 2)
 tap_ok $? "a two-disk guest is defined and started"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "its agent answers and it counts"
 id0=$(vs backup create "$dom" 2>"$TB_RUN/err") && sleep 1 && last=$(vs backup create "$dom" 2>"$TB_RUN/err")
 [[ $? == 0 && $(bkjson "$last" | jq -r .parent) == "$id0" ]]
@@ -93,13 +68,13 @@ tap_ok $? "a full backup and an incremental on it" || diag "$(cat "$TB_RUN/err")
 # the images, flagged in-use while it runs, and loaded as inconsistent.
 for round in created loaded; do
     if [[ $round == loaded ]]; then
-        tb_shutdown "$dom" 90 && tb_virsh start "$dom" >/dev/null && wait_counting "$dom"
+        tb_shutdown "$dom" 90 && tb_virsh start "$dom" >/dev/null && tb_wait_counting "$dom"
         tap_ok $? "$round: clean shutdown and start (the bitmaps are stored in the images)"
     fi
     pid=$(cat "/run/libvirt/qemu/$dom.pid")
     kill -9 "$pid" && tb_wait_state "$dom" "shut off" 60
     tap_ok $? "$round: QEMU ($pid) killed with SIGKILL, the domain is shut off"
-    tb_virsh start "$dom" >/dev/null && wait_counting "$dom"
+    tb_virsh start "$dom" >/dev/null && tb_wait_counting "$dom"
     tap_ok $? "$round: started again, the guest counts"
     n=$(count)
     cps=$(checkpoints)
@@ -133,7 +108,7 @@ tap_ok $? "everything verifies, nothing stray ${r:+($r)}"
 sfull=$(vs2 backup create "$dom" 2>"$TB_RUN/err")
 tap_ok $? "a full backup fits ($(df --output=used -h "$SMALL" | tail -1 | tr -d ' ') used)" ||
     diag "$(cat "$TB_RUN/err")"
-guest_exec "$dom" /bin/dd if=/dev/urandom of=/data/big bs=1M count=30 conv=fsync
+tb_guest_exec "$dom" /bin/dd if=/dev/urandom of=/data/big bs=1M count=30 conv=fsync
 tap_ok $? "the guest writes 30 MiB to vda"
 cps=$(checkpoints)
 out=$(vs2 backup create "$dom" 2>&1)
@@ -142,7 +117,7 @@ rc=$?
 tap_ok $? "the incremental fails (exit $rc) and says the store is full"
 diag "$out"
 tap_is "$(tb_state "$dom")" "running" "the guest is running, not paused"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "and counts"
 tap_is "$(vs2 --json backup list "$dom" 2>/dev/null | jq -r '[.[] | .id + ":" + .status] | join(" ")')" "$sfull:complete" \
     "backup list shows only the earlier backup, complete"

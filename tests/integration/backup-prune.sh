@@ -26,17 +26,6 @@ tap_plan $((61 + n_faults * 5))
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
 counter_ram() { tb_counter "$1" --ram 2>/dev/null; }
-wait_counting() {
-    local a b end=$((SECONDS + 90))
-    tb_wait_agent "$1" 120 >/dev/null 2>&1 || return 1
-    a=$(counter_ram "$1")
-    while [[ $SECONDS -lt $end ]]; do
-        sleep 1
-        b=$(counter_ram "$1") && [[ -n $a && $b -gt $a ]] && return 0
-        [[ -n $a ]] || a=$b
-    done
-    return 1
-}
 bkjson() { vs --json backup show "$dom" "$1" 2>/dev/null; }
 ids() { vs --json backup list "$dom" 2>/dev/null | jq -r '[.[].id] | join(" ")'; }
 checkpoints() { tb_virsh checkpoint-list "$dom" --name | sort | tr '\n' ' '; }
@@ -86,7 +75,7 @@ consistent() {
 
 dom=$(tb_define_guest pr)
 tap_ok $? "a guest is defined and started"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "its agent answers and it counts"
 disk=$(tb_disk "$dom")
 
@@ -232,7 +221,7 @@ nuuid=$(tb_virsh domuuid "$copy")
     $(xmllint --xpath 'count(/domain/devices/disk/backingStore/source)' - <<<"$x") == 0 ]]
 tap_ok $? "the new domain runs on the restored image, with its own UUID" || diag "$x"
 tap_is "$(tb_virsh checkpoint-list "$copy" --name | tr -d '\n')" "" "it has no checkpoint"
-tb_virsh start "$copy" >/dev/null && wait_counting "$copy"
+tb_virsh start "$copy" >/dev/null && tb_wait_counting "$copy"
 tap_ok $? "it boots and counts" || diag "$(tail -5 "$(tb_console "$dom")")"
 c=$(counter_ram "$copy")
 tb_virsh destroy "$copy" >/dev/null
@@ -241,7 +230,7 @@ c0=$(tb_counter_offline "$TB_RUN/copy/vda.qcow2")
 tap_ok $? "it counted on from the backup's counter ($lod..$hid; $c in memory, $c0 on its disk)"
 tb_virsh undefine "$copy" >/dev/null
 tap_ok $? "the copy is undefined"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "the original runs on, counting"
 
 # ---- a shut-off domain: libvirt 9.0 deletes checkpoint metadata only -----------

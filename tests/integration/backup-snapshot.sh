@@ -27,29 +27,6 @@ tap_plan $((42 + n_faults * 5))
 STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
 counter_ram() { tb_counter "$1" --ram 2>/dev/null; }
-wait_counting() {
-    local a b end=$((SECONDS + 90))
-    tb_wait_agent "$1" 90 >/dev/null 2>&1 || return 1
-    a=$(counter_ram "$1")
-    while [[ $SECONDS -lt $end ]]; do
-        sleep 1
-        b=$(counter_ram "$1") && [[ -n $a && $b -gt $a ]] && return 0
-        [[ -n $a ]] || a=$b
-    done
-    return 1
-}
-guest_exec() {
-    local d=$1 path=$2 pid i
-    shift 2
-    pid=$(tb_agent "$d" "$(jq -cn --arg p "$path" '$ARGS.positional as $a | {execute: "guest-exec", arguments: {path: $p, arg: $a}}' --args "$@")" 30 |
-        jq -e .pid) || return 1
-    for ((i = 0; i < 120; i++)); do
-        [[ $(tb_agent "$d" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}" | jq -r .exited) == true ]] &&
-            return 0
-        sleep 0.5
-    done
-    return 1
-}
 bkjson() { vs --json backup show "$dom" "$1" 2>/dev/null; }
 bkdir() { echo "$STORE/$dom/backups/$(bkjson "$1" | jq -r .chain)"; }
 checkpoints() { tb_virsh checkpoint-list "$dom" --name | sort | tr '\n' ' '; }
@@ -89,7 +66,7 @@ consistent() {
 
 dom=$(tb_define_guest bks --disks 2)
 tap_ok $? "a two-disk guest is defined and started"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "its agent answers and it counts"
 orig=$(sources)
 diag "disks: $orig"
@@ -141,7 +118,7 @@ for f in $FAULTS; do
     if [[ $f == snapshot-backup:copy ]]; then
         # The guest runs on the temporary overlays: what it writes now must
         # reach the next incremental job backup (checkpoint bitmaps kept).
-        guest_exec "$dom" /bin/dd if=/dev/urandom of=/data/blob bs=1M count=2 conv=fsync ||
+        tb_guest_exec "$dom" /bin/dd if=/dev/urandom of=/data/blob bs=1M count=2 conv=fsync ||
             diag "the guest could not write its blob"
         diag "on the overlay: $(sources)"
     fi
@@ -149,7 +126,7 @@ for f in $FAULTS; do
     tap_ok $? "recover: ${out##*: }" || diag "$out"
     r=$(consistent)
     tap_ok $? "consistent: on its own disks, no overlay, no incomplete backup, no stray image ${r:+($r)}"
-    wait_counting "$dom"
+    tb_wait_counting "$dom"
     tap_ok $? "the guest runs and counts (thawed)"
     out=$(vs backup create "$dom" --method snapshot 2>&1)
     tap_ok $? "the next snapshot backup works" || diag "$out"
@@ -218,7 +195,7 @@ out=$(vs recover "$dom" 2>&1)
 tap_ok $? "recover: ${out##*: }" || diag "$out"
 r=$(consistent)
 tap_ok $? "consistent afterwards ${r:+($r)}"
-tb_virsh start "$dom" >/dev/null && wait_counting "$dom"
+tb_virsh start "$dom" >/dev/null && tb_wait_counting "$dom"
 tap_ok $? "the domain starts and counts afterwards"
 c=$(counter_ram "$dom")
 [[ -n $c && $c -gt $coff ]]

@@ -26,43 +26,6 @@ STORE=$TB_RUN/store
 vs() { "$VIRT_STATE" -c "$TB_URI" --store "$STORE" "$@"; }
 counter_ram() { tb_counter "$1" --ram 2>/dev/null; }
 frozen_status() { tb_agent "$1" '{"execute":"guest-fsfreeze-status"}' 2>/dev/null; }
-# wait_counting DOM: the guest answers and its in-memory counter moves.
-wait_counting() {
-    local a b end=$((SECONDS + 60))
-    tb_wait_agent "$1" 60 >/dev/null 2>&1 || return 1
-    a=$(counter_ram "$1")
-    while [[ $SECONDS -lt $end ]]; do
-        sleep 1
-        b=$(counter_ram "$1") && [[ -n $a && $b -gt $a ]] && return 0
-        [[ -n $a ]] || a=$b
-    done
-    return 1
-}
-# guest_exec DOM PATH ARG...: runs a program in the guest, waits for it.
-guest_exec() {
-    local d=$1 path=$2 pid i
-    shift 2
-    pid=$(tb_agent "$d" "$(jq -cn --arg p "$path" '$ARGS.positional as $a | {execute: "guest-exec", arguments: {path: $p, arg: $a}}' --args "$@")" 30 |
-        jq -e .pid) || return 1
-    for ((i = 0; i < 120; i++)); do
-        [[ $(tb_agent "$d" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}" | jq -r .exited) == true ]] &&
-            return 0
-        sleep 0.5
-    done
-    return 1
-}
-# guest_sha256 DOM PATH: the SHA-256 of a guest file, computed in the guest.
-guest_sha256() {
-    local pid i st
-    pid=$(tb_agent "$1" "$(jq -cn --arg f "$2" '{execute: "guest-exec", arguments: {path: "/bin/busybox", arg: ["sha256sum", $f], "capture-output": true}}')" |
-        jq -e .pid) || return 1
-    for ((i = 0; i < 60; i++)); do
-        st=$(tb_agent "$1" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}")
-        [[ $(jq -r .exited <<<"$st") == true ]] && { jq -r '."out-data"' <<<"$st" | base64 -d | cut -d' ' -f1; return 0; }
-        sleep 0.5
-    done
-    return 1
-}
 bkjson() { vs --json backup show "$dom" "$1" 2>/dev/null; }
 bkdir() { echo "$STORE/$dom/backups/$(bkjson "$1" | jq -r .chain)"; }
 written() { bkjson "$1" | jq '[.disks[].bytes_written] | add'; }
@@ -91,7 +54,7 @@ consistent() {
 
 dom=$(tb_define_guest bk --disks 2)
 tap_ok $? "a two-disk guest is defined and started"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "its agent answers and it counts"
 
 # ---- full backup -------------------------------------------------------------
@@ -113,7 +76,7 @@ tap_is "$(stat -c %a "$d1"):$(stat -c '%a' "$d1"/* | sort -u | tr '\n' ' ')" "71
 diag "full backup took $((SECONDS - t0)) s, $(written "$id1") bytes in its images"
 
 # ---- the guest writes 4 MiB, then an incremental ------------------------------
-guest_exec "$dom" /bin/dd if=/dev/urandom of=/data/blob bs=1M count=4 conv=fsync
+tb_guest_exec "$dom" /bin/dd if=/dev/urandom of=/data/blob bs=1M count=4 conv=fsync
 tap_ok $? "the guest writes 4 MiB to vda"
 sleep 2
 c2a=$(counter_ram "$dom")
@@ -149,7 +112,7 @@ done
 qemu-img convert -O raw "$TB_RUN/r2/vda.qcow2" "$TB_RUN/r2.raw" && e2fsck -fy "$TB_RUN/r2.raw" >/dev/null 2>&1
 debugfs -R "dump /blob $TB_RUN/blob" "$TB_RUN/r2.raw" >/dev/null 2>&1
 rm -f "$TB_RUN/r2.raw"
-gsum=$(guest_sha256 "$dom" /data/blob)
+gsum=$(tb_guest_sha256 "$dom" /data/blob)
 tap_is "$(sha256sum <"$TB_RUN/blob" | cut -d' ' -f1):$(stat -c %s "$TB_RUN/blob")" "$gsum:$((4 * mib))" \
     "the 4 MiB file is in the restored incremental, byte for byte"
 out=$(vs backup restore "$dom" "$id1" --to "$TB_RUN/r1" 2>&1)
@@ -256,7 +219,7 @@ for f in $FAULTS; do
     tap_ok $? "recover: ${out##*: }"
     r=$(consistent)
     tap_ok $? "consistent: no incomplete backup listed, no stray image or checkpoint ${r:+($r)}"
-    wait_counting "$dom"
+    tb_wait_counting "$dom"
     tap_ok $? "the guest runs and counts (thawed)"
     out=$(vs backup create "$dom" 2>&1)
     tap_ok $? "the next backup works" || diag "$out"
@@ -288,7 +251,7 @@ tap_ok $? "everything verifies, nothing stray ${r:+($r)}"
 
 # ---- revert to the restore point: the later checkpoints cannot serve ---------
 last=$(vs --json backup list "$dom" 2>/dev/null | jq -r '.[-1].id')
-out=$(vs revert "$dom" RP1 --discard-current 2>&1) && wait_counting "$dom"
+out=$(vs revert "$dom" RP1 --discard-current 2>&1) && tb_wait_counting "$dom"
 tap_ok $? "revert to the restore point, the guest counts on" || diag "$out"
 id6=$(vs backup create "$dom" 2>"$TB_RUN/err")
 rc=$?

@@ -34,18 +34,6 @@ src() {
 }
 rpdir() { echo "$STORE/$dom/restore-points/$1"; }
 counter_ram() { tb_counter "$1" --ram 2>/dev/null; }
-# wait_counting DOM: the guest answers and its in-memory counter moves.
-wait_counting() {
-    local a b end=$((SECONDS + 60))
-    tb_wait_agent "$1" 60 >/dev/null 2>&1 || return 1
-    a=$(counter_ram "$1")
-    while [[ $SECONDS -lt $end ]]; do
-        sleep 1
-        b=$(counter_ram "$1") && [[ -n $a && $b -gt $a ]] && return 0
-        [[ -n $a ]] || a=$b
-    done
-    return 1
-}
 
 # consistent DOM: live = persistent, every chain opens, no .qcow2 beside the
 # disks that neither a chain of the domain nor a manifest (or the chain
@@ -84,7 +72,7 @@ consistent() {
 
 dom=$(tb_define_guest rp --disks 2)
 tap_ok $? "a two-disk guest is defined and started"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "its agent answers and it counts"
 dir=$(tb_dir "$dom")
 vda0=$(src "$dom" vda)
@@ -181,7 +169,7 @@ tap_is "$(src "$dom" vda):$(qemu-img info -U --output=json "$(src "$dom" vda)" |
     "$dir/vda.P1.1.qcow2:$vda0" "vda runs on a fresh overlay on P1's frozen file"
 r=$(consistent "$dom")
 tap_ok $? "domain and store are consistent ${r:+($r)}"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "the guest counts on after the revert"
 
 # ---- revert to P2, then to the pre-revert point -----------------------------
@@ -211,7 +199,7 @@ tap_is "$(grep -c '<parent>P1</parent>' "$STORE/$dom"/restore-points/*/manifest.
 tap_is "$(sed -n 's:.*<parent>\(.*\)</parent>.*:\1:p' "$(rpdir P2)/manifest.xml")" "" "P2 is a root now"
 r=$(consistent "$dom")
 tap_ok $? "the remaining points verify, nothing is orphaned ${r:+($r)}"
-wait_counting "$dom"
+tb_wait_counting "$dom"
 tap_ok $? "the current state runs on"
 vs revert "$dom" P2 >/dev/null 2>&1 && c=$(counter_ram "$dom") && [[ $c -ge $n2a && $c -le $((n2b + 3)) ]]
 tap_ok $? "P2 still reverts to its state after P1's deletion (counter $c)"
@@ -295,7 +283,7 @@ for f in $CREATE_FAULTS; do
     tap_ok $? "recover: ${out##*: }"
     r=$(consistent "$dom")
     tap_ok $? "consistent ${r:+($r)}"
-    wait_counting "$dom"
+    tb_wait_counting "$dom"
     tap_ok $? "the guest runs and counts (thawed)"
     vs restore-point delete "$dom" F >/dev/null 2>&1
 done
@@ -313,7 +301,7 @@ for f in $REVERT_FAULTS; do
         last=$(ls -t "$STORE/$dom/restore-points" | grep '^pre-revert-' | head -1)
         vs revert "$dom" "$last" --discard-current >/dev/null 2>&1
     fi
-    wait_counting "$dom"
+    tb_wait_counting "$dom"
     tap_ok $? "the guest runs and counts (state $(tb_state "$dom"))"
 done
 
@@ -329,7 +317,7 @@ for f in $DELETE_FAULTS; do
     r=$(consistent "$dom")
     tap_ok $? "consistent, E still verifies ${r:+($r)}"
     vs restore-point delete "$dom" E >/dev/null 2>&1
-    wait_counting "$dom"
+    tb_wait_counting "$dom"
     tap_ok $? "the guest counts on"
 done
 
@@ -401,14 +389,14 @@ vs restore-point create "$dom" OFF >/dev/null 2>&1
 tap_ok $? "a point of the shut-off domain"
 grep -q '<consistency>offline</consistency>' "$(rpdir OFF)/manifest.xml" && [[ ! -e $(rpdir OFF)/memory.img ]]
 tap_ok $? "offline, without a memory image"
-tb_virsh start "$dom" >/dev/null && wait_counting "$dom"
+tb_virsh start "$dom" >/dev/null && tb_wait_counting "$dom"
 tap_ok $? "the domain starts on the point's overlays and counts"
 sleep 3
 vs revert "$dom" OFF >/dev/null 2>&1
 tap_ok $? "revert to OFF while running"
 tap_is "$(tb_state "$dom")" "shut off" "the domain is shut off, as it was at the point"
 tap_is "$(tb_counter_offline "$(src "$dom" vda --inactive)")" "$off0" "its disk holds the point's counter"
-vs revert "$dom" OFF --running --discard-current >/dev/null 2>&1 && wait_counting "$dom"
+vs revert "$dom" OFF --running --discard-current >/dev/null 2>&1 && tb_wait_counting "$dom"
 tap_ok $? "revert OFF --running: it boots and counts"
 r=$(consistent "$dom")
 tap_ok $? "consistent ${r:+($r)}"

@@ -347,6 +347,49 @@ tb_wait_counter() {
     done
 }
 
+# tb_wait_counting NAME [TIMEOUT=90]: the guest's agent answers and its
+# in-memory counter moves (it runs, thawed).
+tb_wait_counting() {
+    local a b t=${2:-90}
+    local end=$((SECONDS + t))
+    tb_wait_agent "$1" "$t" >/dev/null 2>&1 || return 1
+    a=$(tb_counter "$1" --ram 2>/dev/null)
+    while [[ $SECONDS -lt $end ]]; do
+        sleep 1
+        b=$(tb_counter "$1" --ram 2>/dev/null) && [[ -n $a && $b -gt $a ]] && return 0
+        [[ -n $a ]] || a=$b
+    done
+    return 1
+}
+
+# tb_guest_exec NAME PATH ARG...: runs a program in the guest through the
+# agent and waits (up to 2 minutes) for it to exit.
+tb_guest_exec() {
+    local d=$1 path=$2 pid i
+    shift 2
+    pid=$(tb_agent "$d" "$(jq -cn --arg p "$path" '$ARGS.positional as $a | {execute: "guest-exec", arguments: {path: $p, arg: $a}}' --args "$@")" 30 |
+        jq -e .pid) || return 1
+    for ((i = 0; i < 240; i++)); do
+        [[ $(tb_agent "$d" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}" | jq -r .exited) == true ]] &&
+            return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# tb_guest_sha256 NAME PATH: the SHA-256 of a guest file, computed in the guest.
+tb_guest_sha256() {
+    local pid i st
+    pid=$(tb_agent "$1" "$(jq -cn --arg f "$2" '{execute: "guest-exec", arguments: {path: "/bin/busybox", arg: ["sha256sum", $f], "capture-output": true}}')" |
+        jq -e .pid) || return 1
+    for ((i = 0; i < 60; i++)); do
+        st=$(tb_agent "$1" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}")
+        [[ $(jq -r .exited <<<"$st") == true ]] && { jq -r '."out-data"' <<<"$st" | base64 -d | cut -d' ' -f1; return 0; }
+        sleep 0.5
+    done
+    return 1
+}
+
 # tb_shutdown NAME [TIMEOUT=60]: clean shutdown through the agent (the guest
 # has no ACPI daemon), waits for "shut off".
 tb_shutdown() {
