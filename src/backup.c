@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,7 +462,26 @@ typedef struct {
     bool success;
     unsigned long long processed;
     char *errmsg;
+    /* The images QEMU writes: their dirty pages are sent on their way to
+     * the disk while the job runs, so that QEMU's flush when it closes them
+     * (and so the backup's end) does not wait for all of it. */
+    char **images;
+    size_t nimages;
 } bk_wait;
+
+/* Starts the write-out of what QEMU wrote so far into the images (no wait
+ * for it to finish: the flush at the end makes the images durable). */
+static void start_writeback(const bk_wait *w)
+{
+    for (size_t i = 0; i < w->nimages; i++) {
+        int fd = open(w->images[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0)
+            vs_debug("sync_file_range %s: %s", w->images[i], strerror(errno));
+        close(fd);
+    }
+}
 
 static void get_disk_bytes(virTypedParameterPtr params, int n, unsigned long long *processed,
                            unsigned long long *total)
@@ -598,6 +618,8 @@ static int wait_job(virDomainPtr dom, bk_wait *w, const char *label, unsigned lo
         }
         unsigned long long done = 0, total = 0, elapsed = 0;
         int running = backup_running(dom, &done, &total, &elapsed);
+        if (running == 1)
+            start_writeback(w);
         if (running < 0 && ++errors > 40) {
             pthread_mutex_lock(&w->lock);
             vs_error("cannot follow the backup job: %s", conn_last_error());
@@ -694,9 +716,9 @@ static int record(virDomainPtr dom, vs_backup *b, const bk_plan *p)
     if (!b->checkpoint_xml)
         return conn_error("cannot read the backup's checkpoint");
     b->disks = vs_xcalloc(p->n, sizeof(*b->disks));
+    autofree vs_digest_job *jobs = vs_xcalloc(p->n ? p->n : 1, sizeof(*jobs));
     for (size_t i = 0; i < p->n; i++) {
         vs_bk_disk *d = &b->disks[b->ndisks++];
-        char hex[VS_SHA256_HEX];
         d->target = vs_xstrdup(p->disks[i].target);
         d->image = bkmanifest_image_name(p->id, d->target);
         d->virtual_size = p->disks[i].virtual_size;
@@ -705,12 +727,23 @@ static int record(virDomainPtr dom, vs_backup *b, const bk_plan *p)
             return -1;
         if (chmod(p->disks[i].image, 0600) < 0 || store_fsync_path(p->disks[i].image) < 0)
             return vs_error("cannot make '%s' durable: %s", p->disks[i].image, strerror(errno));
-        if (qemuimg_data_bytes(p->disks[i].image, &d->bytes_written) < 0 ||
-            digest_file_sha256(p->disks[i].image, hex, &d->image_size, false) < 0)
+        if (qemuimg_data_bytes(p->disks[i].image, &d->bytes_written) < 0)
             return -1;
-        d->image_sha256 = vs_xstrdup(hex);
+        jobs[i].path = p->disks[i].image;
     }
-    return 0;
+    /* The images of several disks are hashed at once (one thread each, up
+     * to the CPUs): a backup of n disks waits for its largest image. */
+    size_t failed = digest_files_sha256(jobs, p->n, 0, false);
+    for (size_t i = 0; i < p->n; i++) {
+        if (jobs[i].error) {
+            vs_error("%s", jobs[i].error);
+            free(jobs[i].error);
+            continue;
+        }
+        b->disks[i].image_sha256 = vs_xstrdup(jobs[i].hex);
+        b->disks[i].image_size = jobs[i].size;
+    }
+    return failed ? -1 : 0;
 }
 
 /* The journaled part of a backup: images, freeze, job, thaw, wait, record. */
@@ -733,6 +766,11 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
 
     job_signals_install();
     bk_wait w = {.done = false};
+    autofree char **images = vs_xcalloc(p->n ? p->n : 1, sizeof(*images));
+    for (size_t i = 0; i < p->n; i++)
+        images[i] = p->disks[i].image;
+    w.images = images;
+    w.nimages = p->n;
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.cond, NULL);
     int cb = -1, ret = -1, brc, wrc;
