@@ -453,6 +453,92 @@ static int libvirt_xml(virDomainPtr dom, const bk_plan *p, char **backup, char *
     return 0;
 }
 
+/* ---- a guest paused by the backup's writes --------------------------------- */
+
+/* For a backup job libvirt 9.0 puts QEMU 7.2's copy-before-write filter in
+ * front of each disk; when it cannot write the old data into the backup
+ * image (a full store), it fails the guest's own write (on-cbw-error is
+ * break-guest-write, and libvirt offers no other), the guest stops with an
+ * I/O error, and a thaw in flight never gets its answer. While the job
+ * runs, this thread aborts it and resumes the guest when that happens. */
+typedef struct {
+    virDomainPtr dom;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool running, stop, fired, resumed;
+} bk_watchdog;
+
+static bool paused_by_io_error(virDomainPtr dom)
+{
+    int st = 0, reason = 0;
+    return virDomainGetState(dom, &st, &reason, 0) == 0 && st == VIR_DOMAIN_PAUSED &&
+           reason == VIR_DOMAIN_PAUSED_IOERROR;
+}
+
+static void *watchdog_run(void *opaque)
+{
+    bk_watchdog *wd = opaque;
+    pthread_mutex_lock(&wd->lock);
+    while (!wd->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&wd->cond, &wd->lock, &ts);
+        if (wd->stop)
+            break;
+        bool fired = wd->fired;
+        pthread_mutex_unlock(&wd->lock);
+        bool resumed = false;
+        if (paused_by_io_error(wd->dom)) {
+            if (!fired)
+                virDomainAbortJob(wd->dom);
+            fired = true;
+            /* Until the job is gone the retried write may stop it again. */
+            resumed = virDomainResume(wd->dom) == 0;
+        }
+        pthread_mutex_lock(&wd->lock);
+        wd->fired = fired;
+        wd->resumed = wd->resumed || resumed;
+    }
+    pthread_mutex_unlock(&wd->lock);
+    return NULL;
+}
+
+static void watchdog_start(bk_watchdog *wd, virDomainPtr dom)
+{
+    memset(wd, 0, sizeof(*wd));
+    wd->dom = dom;
+    pthread_mutex_init(&wd->lock, NULL);
+    pthread_cond_init(&wd->cond, NULL);
+    wd->running = pthread_create(&wd->thread, NULL, watchdog_run, wd) == 0;
+    if (!wd->running)
+        vs_debug("no watchdog thread for the guest's state");
+}
+
+/* Stops the thread; returns whether it had to abort the job. The guest,
+ * if still paused by the error, gets one more resume. */
+static bool watchdog_stop(bk_watchdog *wd)
+{
+    if (!wd->running)
+        return false;
+    pthread_mutex_lock(&wd->lock);
+    wd->stop = true;
+    pthread_cond_broadcast(&wd->cond);
+    pthread_mutex_unlock(&wd->lock);
+    pthread_join(wd->thread, NULL);
+    wd->running = false;
+    pthread_mutex_destroy(&wd->lock);
+    pthread_cond_destroy(&wd->cond);
+    if (wd->fired && paused_by_io_error(wd->dom))
+        wd->resumed = virDomainResume(wd->dom) == 0 || wd->resumed;
+    return wd->fired;
+}
+
 /* ---- waiting for the job ------------------------------------------------ */
 
 typedef struct {
@@ -766,6 +852,7 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
 
     job_signals_install();
     bk_wait w = {.done = false};
+    bk_watchdog wd = {.running = false};
     autofree char **images = vs_xcalloc(p->n ? p->n : 1, sizeof(*images));
     for (size_t i = 0; i < p->n; i++)
         images[i] = p->disks[i].image;
@@ -810,6 +897,8 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
         goto rollback;
     brc = virDomainBackupBegin(dom, bxml, cxml, VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL);
     berr = brc < 0 ? vs_xstrdup(conn_last_error()) : NULL;
+    if (brc == 0 && running)
+        watchdog_start(&wd, dom); /* before the thaw: the thaw lets the guest write */
     if (frozen) {
         int trc = quiesce_thaw(frozen);
         frozen = NULL;
@@ -829,6 +918,13 @@ static int run_backup(vs_ctx *ctx, virDomainPtr dom, const vs_backup_request *re
     if (journal_step(j, "wait") < 0)
         goto rollback;
     wrc = wait_job(dom, &w, "backup", &processed, &why);
+    if (watchdog_stop(&wd)) {
+        autofree char *was = why;
+        why = vs_asprintf("%s%sthe guest was stopped by an I/O error: QEMU could not write the backup image and "
+                          "failed the guest's writes; the job was aborted and the guest %s",
+                          was ? was : "", was ? "; " : "", wd.resumed ? "resumed" : "could not be resumed");
+        wrc = 0;
+    }
     if (wrc < 0)
         goto unrecorded;
     if (wrc == 0) {
@@ -859,6 +955,10 @@ unrecorded:
     goto done;
 
 rollback:
+    if (watchdog_stop(&wd))
+        vs_warn("the guest of '%s' was stopped by an I/O error while the job ran (QEMU could not write the backup "
+                "image and failed the guest's writes); the job was aborted and the guest %s",
+                dname, wd.resumed ? "resumed" : "could not be resumed: run 'virsh resume' once there is space");
     if (frozen)
         quiesce_thaw(frozen);
     /* A full store also fails the journal's writes before the job's end. */
@@ -882,6 +982,7 @@ rollback:
     journal_finish(j);
 
 done:
+    watchdog_stop(&wd);
     if (cb >= 0)
         virConnectDomainEventDeregisterAny(ctx->conn, cb);
     job_signals_restore();
