@@ -802,7 +802,6 @@ static int record(virDomainPtr dom, vs_backup *b, const bk_plan *p)
     if (!b->checkpoint_xml)
         return conn_error("cannot read the backup's checkpoint");
     b->disks = vs_xcalloc(p->n, sizeof(*b->disks));
-    autofree vs_digest_job *jobs = vs_xcalloc(p->n ? p->n : 1, sizeof(*jobs));
     for (size_t i = 0; i < p->n; i++) {
         vs_bk_disk *d = &b->disks[b->ndisks++];
         d->target = vs_xstrdup(p->disks[i].target);
@@ -811,23 +810,34 @@ static int record(virDomainPtr dom, vs_backup *b, const bk_plan *p)
         /* Hashed only once QEMU closed it: closing may still write. */
         if (qemuimg_wait_closed(p->disks[i].image, 30000) < 0)
             return -1;
-        if (chmod(p->disks[i].image, 0600) < 0 || store_fsync_path(p->disks[i].image) < 0)
-            return vs_error("cannot make '%s' durable: %s", p->disks[i].image, strerror(errno));
-        if (qemuimg_data_bytes(p->disks[i].image, &d->bytes_written) < 0)
+    }
+    autofree char **images = vs_xcalloc(p->n ? p->n : 1, sizeof(*images));
+    for (size_t i = 0; i < p->n; i++)
+        images[i] = p->disks[i].image;
+    return backup_seal_images(images, b->disks, p->n);
+}
+
+int backup_seal_images(char *const *images, vs_bk_disk *disks, size_t n)
+{
+    autofree vs_digest_job *jobs = vs_xcalloc(n ? n : 1, sizeof(*jobs));
+    for (size_t i = 0; i < n; i++) {
+        if (chmod(images[i], 0600) < 0 || store_fsync_path(images[i]) < 0)
+            return vs_error("cannot make '%s' durable: %s", images[i], strerror(errno));
+        if (qemuimg_data_bytes(images[i], &disks[i].bytes_written) < 0)
             return -1;
-        jobs[i].path = p->disks[i].image;
+        jobs[i].path = images[i];
     }
     /* The images of several disks are hashed at once (one thread each, up
      * to the CPUs): a backup of n disks waits for its largest image. */
-    size_t failed = digest_files_sha256(jobs, p->n, 0, false);
-    for (size_t i = 0; i < p->n; i++) {
+    size_t failed = digest_files_sha256(jobs, n, 0, false);
+    for (size_t i = 0; i < n; i++) {
         if (jobs[i].error) {
             vs_error("%s", jobs[i].error);
             free(jobs[i].error);
             continue;
         }
-        b->disks[i].image_sha256 = vs_xstrdup(jobs[i].hex);
-        b->disks[i].image_size = jobs[i].size;
+        disks[i].image_sha256 = vs_xstrdup(jobs[i].hex);
+        disks[i].image_size = jobs[i].size;
     }
     return failed ? -1 : 0;
 }

@@ -50,6 +50,11 @@ int backup_recover(vs_ctx *ctx, vs_journal *j);
 /* True when the backup journaled in j may have left the guest frozen. */
 bool backup_journal_may_be_frozen(const vs_journal *j);
 
+/* Makes n finished backup images durable (0600, fsync) and fills each
+ * disk's bytes_written, image_sha256 and image_size, hashing the images at
+ * once on parallel threads. Returns 0, or -1 after reporting. */
+int backup_seal_images(char *const *images, vs_bk_disk *disks, size_t n);
+
 /* Checks a backup's images against the manifest (size, SHA-256 streamed
  * with flat memory, qemu-img check) and that its parents are there. Each
  * problem is reported, naming the image; returns their number. */

@@ -99,21 +99,17 @@ static void remove_images(const cp_plan *p)
 static int record(const cp_plan *p, vs_backup *b)
 {
     b->disks = vs_xcalloc(p->s->ndisks, sizeof(*b->disks));
-    b->bytes_copied = 0;
     for (size_t i = 0; i < p->s->ndisks; i++) {
         vs_bk_disk *d = &b->disks[b->ndisks++];
-        char hex[VS_SHA256_HEX];
         d->target = vs_xstrdup(p->s->disks[i].target);
         d->image = bkmanifest_image_name(p->id, d->target);
         d->virtual_size = p->s->disks[i].virtual_size;
-        if (chmod(p->images[i], 0600) < 0 || store_fsync_path(p->images[i]) < 0)
-            return vs_error("cannot make '%s' durable: %s", p->images[i], strerror(errno));
-        if (qemuimg_data_bytes(p->images[i], &d->bytes_written) < 0 ||
-            digest_file_sha256(p->images[i], hex, &d->image_size, false) < 0)
-            return -1;
-        d->image_sha256 = vs_xstrdup(hex);
-        b->bytes_copied += d->bytes_written;
     }
+    if (backup_seal_images(p->images, b->disks, b->ndisks) < 0)
+        return -1;
+    b->bytes_copied = 0;
+    for (size_t i = 0; i < b->ndisks; i++)
+        b->bytes_copied += b->disks[i].bytes_written;
     if (store_fsync_dir(p->dir) < 0)
         return -1;
     b->complete = true;
